@@ -1,0 +1,50 @@
+/*
+ * log.h - event log lines (SPEC 9) written by a writer thread, so the event
+ * loop never blocks on a file. If the writer falls behind (queue over its
+ * cap) lines are dropped and counted, never stalling delivery.
+ *
+ * Line format (one line per event, tab-free, fields space-separated):
+ *   2026-11-25 10:03:51.123 <event> conn=<id> key=<key cut to 120> seq=<..>
+ *   result=<..> content=<content cut to 200, newlines escaped>
+ * Fields that do not apply are written as "-". Close events go to the close
+ * log as well as the main log.
+ */
+#ifndef WSP_LOG_H
+#define WSP_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "wsp.h"
+
+typedef struct wsp_log wsp_log;
+
+/* Open both files (append, created with parent directories). Either path may
+ * be NULL or "" to disable that file. Returns NULL with a message on error. */
+wsp_log *wsp_log_open(const char *path, const char *close_path,
+                      wsp_log_level level, char *errbuf, size_t errlen);
+/* Flush what is queued, stop the writer thread, close files. NULL-safe. */
+void wsp_log_close(wsp_log *lg);
+/* Reopen files (SIGUSR1 / logrotate); done by the writer thread. Thread-safe. */
+void wsp_log_reopen(wsp_log *lg);
+/* Is level enabled? Cheap; lets callers skip formatting. NULL-safe (0). */
+int  wsp_log_enabled(const wsp_log *lg, wsp_log_level level);
+
+typedef struct wsp_log_rec {
+    wsp_log_level level;
+    const char *event;      /* "push", "confirm", "bind", "close", ... */
+    uint64_t    conn_id;    /* 0 = none */
+    const char *key;  size_t key_len;        /* may be NULL */
+    uint64_t    seq_from, seq_to;            /* 0 = none; from==to prints one */
+    const char *result;                      /* may be NULL */
+    const char *content; size_t content_len; /* may be NULL */
+    int         to_close_log;                /* also write to the close log */
+} wsp_log_rec;
+
+/* Format and queue one line; thread-safe, never blocks on I/O. NULL-safe. */
+void wsp_log_write(wsp_log *lg, const wsp_log_rec *r);
+/* printf-style free text line at level (start-up, errors). NULL-safe. */
+void wsp_log_msg(wsp_log *lg, wsp_log_level level, const char *event,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+uint64_t wsp_log_dropped(const wsp_log *lg);
+
+#endif

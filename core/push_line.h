@@ -1,0 +1,33 @@
+/*
+ * push_line.h - one line of the push protocol (SPEC 2.6-2.8): validate it,
+ * find the key, apply the FunctionType transform. No I/O.
+ */
+#ifndef WSP_PUSH_LINE_H
+#define WSP_PUSH_LINE_H
+
+#include <stddef.h>
+#include "keys_canon.h"
+
+typedef enum wsp_push_fail {
+    WSP_PUSH_OK = 0,
+    WSP_PUSH_NOT_OBJECT,   /* not a JSON object */
+    WSP_PUSH_NO_UID,       /* no uid, null uid, or uid "" after trimming */
+    WSP_PUSH_BAD_UID,      /* uid not a string or a number */
+    WSP_PUSH_NOMEM,
+} wsp_push_fail;
+
+typedef struct wsp_push_msg {
+    wsp_key  key;          /* routing key (owned) */
+    char    *payload;      /* what the client receives (owned, malloc'd) */
+    size_t   payload_len;
+    int      function_type;/* ft as the seed computed it, 0 when none */
+} wsp_push_msg;
+
+/* Parse line[0..len) (no newline; a trailing '\r' already stripped).
+ * On WSP_PUSH_OK fills *out (free with wsp_push_msg_free). For any other
+ * return nothing is allocated in *out. */
+wsp_push_fail wsp_push_line_parse(const char *line, size_t len, wsp_push_msg *out);
+void wsp_push_msg_free(wsp_push_msg *m);
+const char *wsp_push_fail_str(wsp_push_fail f);
+
+#endif

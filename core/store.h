@@ -1,0 +1,61 @@
+/*
+ * store.h - where outboxes persist (SPEC 3). The loop thread keeps every
+ * outbox in memory (outbox.c) and tells the store what changed; the store
+ * makes it durable off the loop thread and says when.
+ *
+ * Threading: every wsp_store_* call is made from the loop thread only and
+ * must not block on disk I/O (a writer thread does the I/O). The durable
+ * callback runs on the store's writer thread; the server turns it into a
+ * loop wakeup.
+ *
+ * Records are identified by (key id, seq); key ids are the wsp_key id bytes
+ * (kind byte + text) and seq is the per-key sequence number (from 1, never
+ * reused for a key while the store holds any of its records).
+ */
+#ifndef WSP_STORE_H
+#define WSP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct wsp_store wsp_store;
+
+/* Called once per stored record by wsp_store_load, in (key, seq) order per key. */
+typedef int (*wsp_store_load_cb)(void *arg, const char *key_id, size_t key_len,
+                                 uint64_t seq, int64_t push_ms, uint32_t tries,
+                                 const char *payload, size_t payload_len);
+/* Called from the writer thread when every change with ticket <= upto is as
+ * durable as the fsync policy promises, or failed (err != 0: the changes up
+ * to upto were not stored; pushes waiting on them must be answered "fail"). */
+typedef void (*wsp_store_durable_cb)(void *arg, uint64_t upto, int err);
+
+typedef struct wsp_store_ops {
+    const char *name;
+    /* Open/create under dir. fsync is a wsp_fsync_policy. Returns NULL and a
+     * message in errbuf on failure (unwritable, locked by another server,
+     * corrupted). */
+    wsp_store *(*open)(const char *dir, int fsync, wsp_store_durable_cb cb,
+                       void *cb_arg, char *errbuf, size_t errlen);
+    /* Load everything (at start, before the loop runs). */
+    int (*load)(wsp_store *s, wsp_store_load_cb cb, void *arg);
+    /* Queue changes; each returns the change's ticket (>0), 0 on error. */
+    uint64_t (*append)(wsp_store *s, const char *key_id, size_t key_len,
+                       uint64_t seq, int64_t push_ms, const char *payload,
+                       size_t payload_len);
+    uint64_t (*remove)(wsp_store *s, const char *key_id, size_t key_len,
+                       uint64_t seq_from, uint64_t seq_to);   /* inclusive range */
+    uint64_t (*set_tries)(wsp_store *s, const char *key_id, size_t key_len,
+                          uint64_t seq, uint32_t tries);
+    /* Make everything queued so far durable, wait for it, and close. */
+    void (*close)(wsp_store *s);
+    /* Stored bytes on disk (for stats), best effort. */
+    uint64_t (*disk_bytes)(wsp_store *s);
+} wsp_store_ops;
+
+/* The store that keeps nothing: every change is durable at once (ticket 0
+ * means "already durable"; the durable callback is never called). */
+extern const wsp_store_ops wsp_store_memory_ops;
+/* The embedded on-disk store (durable outbox issue). */
+extern const wsp_store_ops wsp_store_file_ops;
+
+#endif

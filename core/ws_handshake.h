@@ -1,0 +1,42 @@
+/*
+ * ws_handshake.h - the server side of the RFC 6455 opening handshake, no I/O.
+ */
+#ifndef WSP_WS_HANDSHAKE_H
+#define WSP_WS_HANDSHAKE_H
+
+#include <stddef.h>
+
+#define WSP_WS_HANDSHAKE_MAX 8192   /* request head limit (bytes) */
+
+typedef struct wsp_ws_request {
+    char path[512];        /* request target, truncated */
+    char origin[256];      /* Origin header or "" (for allowed_origins, later) */
+    char accept[32];       /* computed Sec-WebSocket-Accept (base64, NUL-terminated) */
+} wsp_ws_request;
+
+/*
+ * Parse an HTTP/1.1 upgrade request from buf[0..len).
+ * Returns:
+ *   >0  the request head is complete and valid: that many bytes were used
+ *       (anything after them is frame data); req is filled.
+ *    0  incomplete, need more bytes (len < WSP_WS_HANDSHAKE_MAX).
+ *   <0  invalid request, or head larger than WSP_WS_HANDSHAKE_MAX: the caller
+ *       answers with wsp_ws_handshake_error() and closes. -426 when the
+ *       version is not 13, -400 otherwise.
+ * Requirements: method GET, HTTP/1.1 or later, Upgrade contains "websocket"
+ * (case-insensitive token), Connection contains the "upgrade" token,
+ * Sec-WebSocket-Key is 16 bytes of base64, Sec-WebSocket-Version: 13.
+ */
+int wsp_ws_handshake_parse(const char *buf, size_t len, wsp_ws_request *req);
+
+/* Write the 101 response for req into out (cap bytes). Returns its length. */
+size_t wsp_ws_handshake_response(const wsp_ws_request *req, char *out, size_t cap);
+
+/* Write an error response (400 or 426 with Sec-WebSocket-Version: 13).
+ * Returns its length. */
+size_t wsp_ws_handshake_error(int status, char *out, size_t cap);
+
+/* base64(SHA-1(key + GUID)) into out (at least 29 bytes). */
+void wsp_ws_accept_key(const char *key, size_t key_len, char out[29]);
+
+#endif

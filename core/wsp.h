@@ -1,0 +1,166 @@
+/*
+ * wsp.h - the public API of the WsPush core.
+ *
+ * The core is plain C (libevent, json-c, pthreads): it never includes PHP
+ * headers, so it can be unit-tested, fuzzed and benchmarked on its own.
+ * A wsp_server owns one background thread running a libevent loop with the
+ * WebSocket listener and the push (line) listener. Every function here is
+ * safe to call from any thread other than the loop thread; they hand work
+ * to the loop through a locked queue and a wakeup, and wait for the answer.
+ *
+ * Errors: functions return WSP_OK (0) or a negative wsp_err; a message is
+ * written into the caller's errbuf (when given) or kept on the server
+ * (wsp_server_errstr).
+ */
+#ifndef WSP_H
+#define WSP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WSP_VERSION "0.1.0"
+
+typedef enum wsp_err {
+    WSP_OK = 0,
+    WSP_ERR_OPTION = -1,   /* unknown option or bad value */
+    WSP_ERR_LISTEN = -2,   /* bind/listen failed */
+    WSP_ERR_STORE = -3,    /* store could not be opened / written */
+    WSP_ERR_STATE = -4,    /* not started, already started, stopping */
+    WSP_ERR_NOMEM = -5,
+    WSP_ERR_IO = -6,       /* socket error, timeout (client) */
+    WSP_ERR_FAIL = -7,     /* push refused ("fail"): bad key or payload */
+    WSP_ERR_THREAD = -8,
+} wsp_err;
+
+typedef enum wsp_fsync_policy {
+    WSP_FSYNC_BATCH = 0,   /* reply after the group commit (write+fsync) holding the push */
+    WSP_FSYNC_ALWAYS,      /* one fsync per push, no grouping */
+    WSP_FSYNC_EVERYSEC,    /* reply at once; fsync about once a second */
+    WSP_FSYNC_OFF,         /* reply at once; the OS decides */
+} wsp_fsync_policy;
+
+typedef enum wsp_log_level {
+    WSP_LOG_DEBUG = 0, WSP_LOG_INFO, WSP_LOG_WARN, WSP_LOG_ERROR,
+} wsp_log_level;
+
+/* Options (SPEC section 8). Strings are owned by the config (strdup'd by
+ * wsp_config_set, freed by wsp_config_free). */
+typedef struct wsp_config {
+    char   *ws_listen;          /* "0.0.0.0:5001" */
+    char   *push_listen;        /* "127.0.0.1:5002" */
+    double  heartbeat_timeout;  /* seconds, 12 */
+    int     retry_max;          /* 5 */
+    double  ttl;                /* seconds, 3600 */
+    int     queue_limit;        /* 2000 per key */
+    size_t  max_frame;          /* 1 MiB: frame and message limit */
+    size_t  max_line;           /* 1 MiB: push line limit */
+    size_t  max_output;         /* per WebSocket connection output cap, 4 MiB */
+    char   *store;              /* "file" | "memory" | "redis://..." */
+    char   *data_dir;           /* "runtime/wspush" */
+    wsp_fsync_policy fsync;
+    char   *log_file;           /* "runtime/logs/workman.log"; "" disables */
+    char   *close_log_file;     /* "runtime/logs/workman_close.log"; "" disables */
+    wsp_log_level log_level;
+    double  ping_fallback_after;/* seconds of unanswered pings before TCP fallback, 30 */
+    char   *push_token;         /* reserved (later issue) */
+    char   *auth_secret;        /* reserved (later issue) */
+    char   *allowed_origins;    /* reserved (later issue) */
+} wsp_config;
+
+/* Fill *cfg with the defaults. */
+void wsp_config_init(wsp_config *cfg);
+/* Set one option by its SPEC name ("ws_listen", "heartbeat_timeout", ...)
+ * from its text form. Returns WSP_OK or WSP_ERR_OPTION with a message. */
+int  wsp_config_set(wsp_config *cfg, const char *name, const char *value,
+                    char *errbuf, size_t errlen);
+void wsp_config_free(wsp_config *cfg);
+
+typedef struct wsp_server wsp_server;
+
+/* Create a server from cfg (copied; the caller keeps cfg). NULL on OOM. */
+wsp_server *wsp_server_new(const wsp_config *cfg);
+/* Open the store, bind both listeners, start the loop thread. Returns once
+ * listening, or an error (message in errbuf). */
+int  wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen);
+/* Graceful stop: stop accepting, give connections up to drain_seconds to
+ * receive what is buffered and confirm, flush the store, join the thread.
+ * Idempotent. */
+int  wsp_server_stop(wsp_server *srv, double drain_seconds);
+/* Stop if running and free everything. */
+void wsp_server_free(wsp_server *srv);
+/* Actual bound ports (useful with port 0). 0 when not listening. */
+int  wsp_server_ws_port(wsp_server *srv);
+int  wsp_server_push_port(wsp_server *srv);
+
+/* Push like one line on the push port, with key = uid (string form) and
+ * payload = the line to deliver (the FunctionType transform is applied as
+ * for a line {"uid":key,...} only when payload is such a JSON object line).
+ * Returns WSP_OK and sets *queued (0 = "ok", 1 = "queued"), or
+ * WSP_ERR_FAIL (bad key), WSP_ERR_STATE (not running), WSP_ERR_STORE. */
+int  wsp_server_push(wsp_server *srv, const char *key, size_t key_len,
+                     const char *payload, size_t payload_len, int *queued,
+                     char *errbuf, size_t errlen);
+/* Same as one line on the push port. *reply gets "ok"/"queued"/"fail". */
+int  wsp_server_push_line(wsp_server *srv, const char *line, size_t len,
+                          const char **reply);
+/* 1 when the key has a live bound connection, 0 if not, <0 on error. */
+int  wsp_server_is_online(wsp_server *srv, const char *key, size_t key_len);
+
+typedef struct wsp_stats {
+    uint64_t connections;       /* open WebSocket connections */
+    uint64_t bound;             /* of those, bound to a key */
+    uint64_t keys;              /* keys with a connection or an outbox */
+    uint64_t outbox_depth;      /* messages held, all keys */
+    uint64_t outbox_bytes;
+    double   oldest_age;        /* seconds since the oldest held push, 0 if none */
+    uint64_t push_lines, push_ok, push_queued, push_fail;
+    uint64_t delivered_writes;  /* message frames written */
+    uint64_t confirmed;         /* messages confirmed */
+    uint64_t replayed;          /* message frames written as replay */
+    uint64_t dropped_retry, dropped_queue_limit, expired;
+    uint64_t fallback_connections;
+    uint64_t closed_timeout, closed_protocol;
+    uint64_t log_dropped;
+    uint64_t store_errors;
+} wsp_stats;
+int  wsp_server_stats(wsp_server *srv, wsp_stats *out);
+
+/* Events offered to PHP (SPEC 2.4). */
+typedef enum wsp_event_type {
+    WSP_EV_BIND = 1, WSP_EV_MESSAGE = 2, WSP_EV_CLOSE = 3,
+} wsp_event_type;
+typedef struct wsp_event {
+    wsp_event_type type;
+    uint64_t conn_id;
+    char    *key;    size_t key_len;    /* the bound key (display form), may be NULL */
+    char    *data;   size_t data_len;   /* message text, or close reason */
+    int      is_web;                    /* key kind */
+} wsp_event;
+/* Wait up to timeout seconds (0 = don't wait) for the next event.
+ * Returns 1 and fills *ev (free with wsp_event_clear), 0 when none. */
+int  wsp_server_poll(wsp_server *srv, double timeout, wsp_event *ev);
+void wsp_event_clear(wsp_event *ev);
+
+const char *wsp_server_errstr(wsp_server *srv);
+
+/* ---- push client (used by WsPush\Client; plain blocking socket) ---- */
+typedef struct wsp_client wsp_client;
+/* address "tcp://host:port" or "host:port". */
+wsp_client *wsp_client_new(const char *address, double timeout);
+void wsp_client_free(wsp_client *c);
+/* Send n lines (no newline inside) pipelined, read n replies into replies[i]
+ * (static strings "ok" / "queued" / "fail"). Reconnects once if the cached
+ * connection turns out dead before anything was written.
+ * Returns WSP_OK or WSP_ERR_IO (message via wsp_client_errstr). */
+int  wsp_client_send_lines(wsp_client *c, const char *const *lines,
+                           const size_t *lens, size_t n, const char **replies);
+const char *wsp_client_errstr(wsp_client *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
