@@ -1,0 +1,145 @@
+<?php
+
+/**
+ * wspush.stub.php - the source of the WsPush PHP API (SPEC section 6).
+ *
+ * ext/wspush_arginfo.h is generated from this file with PHP's gen_stub.php
+ * (scripts/gen-arginfo.sh); edit this file, never the generated header.
+ *
+ * @generate-class-entries
+ */
+
+namespace WsPush;
+
+/**
+ * The push server: a C core running the WebSocket listener (default
+ * 0.0.0.0:5001) and the push listener (default 127.0.0.1:5002) on a
+ * background thread inside this PHP process. CLI only.
+ *
+ * @strict-properties
+ * @not-serializable
+ */
+final class Server
+{
+    /**
+     * @param array $options SPEC section 8 options by name
+     *        (ws_listen, push_listen, heartbeat_timeout,
+     *        retry_max, ttl, queue_limit, max_frame, max_line, store,
+     *        data_dir, fsync, log_file, close_log_file, log_level, ...).
+     *        Values are passed to the core in their string form (true/false
+     *        as "1"/"0"). An unknown name or a bad value throws ValueError.
+     */
+    public function __construct(array $options = []) {}
+
+    /**
+     * Open the store, bind both listeners and start the core thread; returns
+     * once listening. Throws WsPush\Exception when not running under the CLI
+     * SAPI, when already started, or when listening/opening the store fails.
+     */
+    public function start(): void {}
+
+    /**
+     * start() if not started yet, then block until SIGINT or SIGTERM
+     * arrives, then stop gracefully (as stop() with its default drain).
+     * Needs no pcntl: the signals are blocked and waited for with sigwait.
+     */
+    public function run(): void {}
+
+    /**
+     * Graceful stop: stop accepting, give connections up to $drainSeconds to
+     * receive what is buffered and confirm, flush the store, join the core
+     * thread. Idempotent.
+     */
+    public function stop(float $drainSeconds = 5.0): void {}
+
+    /**
+     * Push $payload to every connection of $key, with the rules of the push
+     * port: $key is the uid ("5" for a web page, the add-in's JSON string for
+     * an add-in); $payload is the text delivered (the FunctionType transform
+     * applies when it is a JSON object line with FunctionType 1 or 2).
+     *
+     * @return string "ok" (written to a live connection) or "queued" (stored
+     *         until the key connects)
+     * @throws Exception "push refused: ..." when the push port would answer
+     *         "fail", or when the server is not running
+     */
+    public function push(string $key, string $payload): string {}
+
+    /** Whether $key has a live bound connection. */
+    public function isOnline(string $key): bool {}
+
+    /**
+     * Counters and gauges of the core (every field of wsp_stats, same names),
+     * plus "ws_port" and "push_port": the ports actually bound (useful when
+     * listening on port 0).
+     *
+     * @return array name => int|float
+     */
+    public function stats(): array {}
+
+    /**
+     * Wait up to $timeout seconds (0: do not wait) for the next client event.
+     *
+     * @return array|null ['type' => string, 'conn' => int, 'key' => ?string,
+     *         'data' => string, 'web' => bool]: type is "bind", "message" or "close"; data is the message text
+     *         or the close reason; null when no event arrived in time
+     */
+    public function poll(float $timeout = 0.0): ?array {}
+}
+
+/**
+ * A client of the push port (what Yii controllers use instead of fsockopen).
+ * Connections are kept per PHP process (keyed by address and timeout) and
+ * reused across requests, also under PHP-FPM.
+ *
+ * @strict-properties
+ * @not-serializable
+ */
+final class Client
+{
+    /**
+     * @param string $address "tcp://host:port" or "host:port"
+     * @param float $timeout connect/read/write timeout in seconds
+     * @param array $options "persistent" (bool, default
+     *        true): reuse one connection per process and address; false
+     *        gives this object its own connection, closed with the object.
+     */
+    public function __construct(string $address = "tcp://127.0.0.1:5002", float $timeout = 1.0, array $options = []) {}
+
+    /**
+     * Send one push line for $key and return the server's reply.
+     *
+     * $message as an array: the fields of the line, JSON-encoded with
+     * JSON_UNESCAPED_UNICODE; "uid" is set to $key (replaced in place when
+     * present, otherwise inserted as the first field). This is what the old
+     * code wrote with json_encode(['uid' => $uid, ...]).
+     *
+     * $message as a string: a JSON object text (an already encoded line).
+     * Without a "uid" field, "uid":$key is inserted right after the opening
+     * brace and the rest is sent byte for byte; with a "uid" field, it must
+     * equal $key (compared as strings after trimming) and the text is sent
+     * unchanged. Line breaks (only possible as JSON whitespace) become
+     * spaces. Anything else throws ValueError.
+     *
+     * @return string "ok" or "queued"
+     * @throws Exception when the server answers "fail" or on an I/O error
+     *         (the message names the address)
+     */
+    public function send(string $key, array|string $message): string {}
+
+    /**
+     * Send many pushes pipelined on one connection.
+     *
+     * @param array $messages either [key => message, ...] or a list of
+     *        [key, message] pairs; each message as for send()
+     * @return array the replies ("ok", "queued" or "fail"), with the
+     *         keys of $messages; a "fail" does not throw here
+     * @throws Exception on an I/O error
+     */
+    public function sendMany(array $messages): array {}
+}
+
+/** Errors of the push server and client (I/O, refused pushes, state). */
+class Exception extends \RuntimeException
+{
+}
