@@ -1,0 +1,436 @@
+/*
+ * wspush_server.c - WsPush\Server: a PHP object owning one wsp_server (the
+ * core and its background loop thread). Thin: every method converts its
+ * arguments, calls one core function and converts the result; core errors
+ * go through wspush_throw. No Zend memory reaches the core: the core API
+ * copies what it is given (keys, payloads, config strings) with malloc.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "php.h"
+#include "SAPI.h"
+#include "zend_exceptions.h"
+#include "php_wspush.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+    wsp_server *srv;      /* NULL until the constructor ran */
+    pid_t owner_pid;      /* process that started the thread (fork safety) */
+    bool started;
+    zend_object std;      /* last: the Zend object follows our fields */
+} wspush_server_obj;
+
+static zend_object_handlers wspush_server_handlers;
+
+static inline wspush_server_obj *wspush_server_from_obj(zend_object *obj)
+{
+    return (wspush_server_obj *)((char *)obj - XtOffsetOf(wspush_server_obj, std));
+}
+#define Z_WSPUSH_SERVER_P(zv) wspush_server_from_obj(Z_OBJ_P(zv))
+
+static zend_object *wspush_server_create(zend_class_entry *ce)
+{
+    wspush_server_obj *o = zend_object_alloc(sizeof(wspush_server_obj), ce);
+
+    zend_object_std_init(&o->std, ce);
+    object_properties_init(&o->std, ce);
+    o->std.handlers = &wspush_server_handlers;
+    return &o->std;
+}
+
+static void wspush_server_free_obj(zend_object *obj)
+{
+    wspush_server_obj *o = wspush_server_from_obj(obj);
+
+    if (o->srv) {
+        /* In a forked child the loop thread does not exist: joining it would
+         * be undefined, so the child leaves the parent's server alone. */
+        if (!o->started || o->owner_pid == getpid()) {
+            wsp_server_free(o->srv);   /* stops (graceful) and joins */
+        }
+        o->srv = NULL;
+    }
+    zend_object_std_dtor(&o->std);
+}
+
+void wspush_server_minit(zend_class_entry *ce)
+{
+    ce->create_object = wspush_server_create;
+    memcpy(&wspush_server_handlers, zend_get_std_object_handlers(), sizeof(zend_object_handlers));
+    wspush_server_handlers.offset = XtOffsetOf(wspush_server_obj, std);
+    wspush_server_handlers.free_obj = wspush_server_free_obj;
+    wspush_server_handlers.clone_obj = NULL;
+}
+
+/* The object's server, or NULL with an Error thrown (constructor not run). */
+static wsp_server *wspush_server_get(zval *zobj)
+{
+    wspush_server_obj *o = Z_WSPUSH_SERVER_P(zobj);
+
+    if (!o->srv) {
+        zend_throw_error(NULL, "WsPush\\Server object is not initialized");
+        return NULL;
+    }
+    return o->srv;
+}
+
+/* Set one option from a PHP value (string form; true/false as "1"/"0",
+ * null as ""). Returns SUCCESS, or FAILURE with a ValueError/TypeError. */
+static zend_result wspush_server_set_option(wsp_config *cfg, zend_string *name, zval *value)
+{
+    char errbuf[256] = "";
+    zend_string *str;
+    int rc;
+
+    ZVAL_DEREF(value);
+    switch (Z_TYPE_P(value)) {
+    case IS_NULL:   str = ZSTR_EMPTY_ALLOC(); break;
+    case IS_FALSE:  str = ZSTR_CHAR('0'); break;
+    case IS_TRUE:   str = ZSTR_CHAR('1'); break;
+    case IS_LONG:
+    case IS_DOUBLE:
+    case IS_STRING:
+        str = zval_get_string(value);
+        break;
+    case IS_OBJECT:
+        str = zval_try_get_string(value);   /* __toString, or TypeError */
+        if (!str) {
+            return FAILURE;
+        }
+        break;
+    default:
+        zend_argument_value_error(1, "option \"%s\" must be a string, int, float or bool, %s given",
+                                  ZSTR_VAL(name), zend_zval_type_name(value));
+        return FAILURE;
+    }
+    if (memchr(ZSTR_VAL(str), '\0', ZSTR_LEN(str)) || memchr(ZSTR_VAL(name), '\0', ZSTR_LEN(name))) {
+        zend_argument_value_error(1, "option \"%s\" must not contain NUL bytes", ZSTR_VAL(name));
+        zend_string_release(str);
+        return FAILURE;
+    }
+    rc = wsp_config_set(cfg, ZSTR_VAL(name), ZSTR_VAL(str), errbuf, sizeof errbuf);
+    zend_string_release(str);
+    if (rc != WSP_OK) {
+        zend_argument_value_error(1, "%s", errbuf[0] ? errbuf : "invalid option");
+        return FAILURE;
+    }
+    return SUCCESS;
+}
+
+ZEND_METHOD(WsPush_Server, __construct)
+{
+    wspush_server_obj *o = Z_WSPUSH_SERVER_P(ZEND_THIS);
+    HashTable *options = NULL;
+    zend_string *name;
+    zend_ulong idx;
+    zval *value;
+    wsp_config cfg;
+
+    ZEND_PARSE_PARAMETERS_START(0, 1)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_ARRAY_HT(options)
+    ZEND_PARSE_PARAMETERS_END();
+
+    if (o->srv) {
+        zend_throw_error(NULL, "WsPush\\Server::__construct() cannot be called twice");
+        RETURN_THROWS();
+    }
+
+    wsp_config_init(&cfg);
+    if (options) {
+        ZEND_HASH_FOREACH_KEY_VAL(options, idx, name, value) {
+            if (!name) {
+                zend_argument_value_error(1, "must be an array keyed by option name, "
+                                          "integer key " ZEND_ULONG_FMT " given", idx);
+                wsp_config_free(&cfg);
+                RETURN_THROWS();
+            }
+            if (wspush_server_set_option(&cfg, name, value) == FAILURE) {
+                wsp_config_free(&cfg);
+                RETURN_THROWS();
+            }
+        } ZEND_HASH_FOREACH_END();
+    }
+
+    o->srv = wsp_server_new(&cfg);   /* copies cfg */
+    wsp_config_free(&cfg);
+    if (!o->srv) {
+        wspush_throw(WSP_ERR_NOMEM, "cannot create the push server: out of memory");
+        RETURN_THROWS();
+    }
+}
+
+/* Server::start() and the first half of Server::run(). */
+static zend_result wspush_server_do_start(wspush_server_obj *o)
+{
+    char errbuf[256] = "";
+    int rc;
+
+    if (strcmp(sapi_module.name, "cli") != 0 && strcmp(sapi_module.name, "phpdbg") != 0) {
+        wspush_throw(WSP_ERR_STATE, "WsPush\\Server runs only under the CLI SAPI (this is \"%s\"): "
+                     "start it from a console command or bin/wspush serve", sapi_module.name);
+        return FAILURE;
+    }
+    if (o->started) {
+        wspush_throw(WSP_ERR_STATE, "the server is already started");
+        return FAILURE;
+    }
+    rc = wsp_server_start(o->srv, errbuf, sizeof errbuf);
+    if (rc != WSP_OK) {
+        wspush_throw(rc, "cannot start the push server: %s",
+                     errbuf[0] ? errbuf : wsp_server_errstr(o->srv));
+        return FAILURE;
+    }
+    o->started = true;
+    o->owner_pid = getpid();
+    return SUCCESS;
+}
+
+static zend_result wspush_server_do_stop(wspush_server_obj *o, double drain)
+{
+    int rc = wsp_server_stop(o->srv, drain);
+
+    if (rc != WSP_OK) {
+        wspush_throw(rc, "stopping the push server failed: %s", wsp_server_errstr(o->srv));
+        return FAILURE;
+    }
+    return SUCCESS;
+}
+
+ZEND_METHOD(WsPush_Server, start)
+{
+    ZEND_PARSE_PARAMETERS_NONE();
+    if (!wspush_server_get(ZEND_THIS)) {
+        RETURN_THROWS();
+    }
+    if (wspush_server_do_start(Z_WSPUSH_SERVER_P(ZEND_THIS)) == FAILURE) {
+        RETURN_THROWS();
+    }
+}
+
+/* Server::run(): no pcntl needed. SIGINT and SIGTERM are blocked in this
+ * thread BEFORE the core thread is created, so it inherits the mask and
+ * the signals stay pending for sigwaitinfo() here instead of killing the
+ * process (or running a handler on the loop thread). The old mask is
+ * restored afterwards. */
+ZEND_METHOD(WsPush_Server, run)
+{
+    wspush_server_obj *o;
+    sigset_t wait_set, old_set;
+    siginfo_t info;
+    int sig;
+
+    ZEND_PARSE_PARAMETERS_NONE();
+    if (!wspush_server_get(ZEND_THIS)) {
+        RETURN_THROWS();
+    }
+    o = Z_WSPUSH_SERVER_P(ZEND_THIS);
+
+    sigemptyset(&wait_set);
+    sigaddset(&wait_set, SIGINT);
+    sigaddset(&wait_set, SIGTERM);
+    if (pthread_sigmask(SIG_BLOCK, &wait_set, &old_set) != 0) {
+        wspush_throw(WSP_ERR_THREAD, "cannot block SIGINT/SIGTERM: %s", strerror(errno));
+        RETURN_THROWS();
+    }
+
+    /* If start() was called earlier, the loop thread did not inherit this
+     * mask; a signal may then be handled by the loop thread's disposition
+     * (default: terminate). Calling run() without start() avoids that. */
+    if (!o->started && wspush_server_do_start(o) == FAILURE) {
+        pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+        RETURN_THROWS();
+    }
+
+    do {
+        sig = sigwaitinfo(&wait_set, &info);
+    } while (sig < 0 && errno == EINTR);
+
+    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+
+    if (sig < 0) {
+        wspush_throw(WSP_ERR_THREAD, "waiting for SIGINT/SIGTERM failed: %s", strerror(errno));
+        RETURN_THROWS();
+    }
+    if (wspush_server_do_stop(o, 5.0) == FAILURE) {
+        RETURN_THROWS();
+    }
+}
+
+ZEND_METHOD(WsPush_Server, stop)
+{
+    double drain = 5.0;
+
+    ZEND_PARSE_PARAMETERS_START(0, 1)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_DOUBLE(drain)
+    ZEND_PARSE_PARAMETERS_END();
+
+    if (!(drain >= 0.0) || drain > 86400.0) {   /* also rejects NAN */
+        zend_argument_value_error(1, "must be between 0 and 86400 seconds");
+        RETURN_THROWS();
+    }
+    if (!wspush_server_get(ZEND_THIS)) {
+        RETURN_THROWS();
+    }
+    if (wspush_server_do_stop(Z_WSPUSH_SERVER_P(ZEND_THIS), drain) == FAILURE) {
+        RETURN_THROWS();
+    }
+}
+
+ZEND_METHOD(WsPush_Server, push)
+{
+    zend_string *key, *payload;
+    wsp_server *srv;
+    char errbuf[256] = "";
+    int queued = 0, rc;
+
+    ZEND_PARSE_PARAMETERS_START(2, 2)
+        Z_PARAM_STR(key)
+        Z_PARAM_STR(payload)
+    ZEND_PARSE_PARAMETERS_END();
+
+    if (!(srv = wspush_server_get(ZEND_THIS))) {
+        RETURN_THROWS();
+    }
+    rc = wsp_server_push(srv, ZSTR_VAL(key), ZSTR_LEN(key), ZSTR_VAL(payload), ZSTR_LEN(payload),
+                         &queued, errbuf, sizeof errbuf);
+    if (rc == WSP_ERR_FAIL) {
+        wspush_throw(rc, "push refused: %s", errbuf[0] ? errbuf : "bad key or payload");
+        RETURN_THROWS();
+    }
+    if (rc != WSP_OK) {
+        wspush_throw(rc, "push failed: %s", errbuf[0] ? errbuf : wsp_server_errstr(srv));
+        RETURN_THROWS();
+    }
+    RETURN_STRING(queued ? "queued" : "ok");
+}
+
+ZEND_METHOD(WsPush_Server, isOnline)
+{
+    zend_string *key;
+    wsp_server *srv;
+    int rc;
+
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_STR(key)
+    ZEND_PARSE_PARAMETERS_END();
+
+    if (!(srv = wspush_server_get(ZEND_THIS))) {
+        RETURN_THROWS();
+    }
+    rc = wsp_server_is_online(srv, ZSTR_VAL(key), ZSTR_LEN(key));
+    if (rc < 0) {
+        wspush_throw(rc, "isOnline failed: %s", wsp_server_errstr(srv));
+        RETURN_THROWS();
+    }
+    RETURN_BOOL(rc > 0);
+}
+
+static void wspush_add_u64(zval *arr, const char *name, uint64_t v)
+{
+    add_assoc_long(arr, name, v > (uint64_t)ZEND_LONG_MAX ? ZEND_LONG_MAX : (zend_long)v);
+}
+
+ZEND_METHOD(WsPush_Server, stats)
+{
+    wsp_server *srv;
+    wsp_stats st;
+    int rc;
+
+    ZEND_PARSE_PARAMETERS_NONE();
+    if (!(srv = wspush_server_get(ZEND_THIS))) {
+        RETURN_THROWS();
+    }
+    memset(&st, 0, sizeof st);
+    rc = wsp_server_stats(srv, &st);
+    if (rc != WSP_OK) {
+        wspush_throw(rc, "stats failed: %s", wsp_server_errstr(srv));
+        RETURN_THROWS();
+    }
+
+    array_init(return_value);
+#define U64(f) wspush_add_u64(return_value, #f, st.f)
+    U64(connections);
+    U64(bound);
+    U64(keys);
+    U64(outbox_depth);
+    U64(outbox_bytes);
+    add_assoc_double(return_value, "oldest_age", st.oldest_age);
+    U64(push_lines);
+    U64(push_ok);
+    U64(push_queued);
+    U64(push_fail);
+    U64(delivered_writes);
+    U64(confirmed);
+    U64(replayed);
+    U64(dropped_retry);
+    U64(dropped_queue_limit);
+    U64(expired);
+    U64(fallback_connections);
+    U64(closed_timeout);
+    U64(closed_protocol);
+    U64(log_dropped);
+    U64(store_errors);
+#undef U64
+    add_assoc_long(return_value, "ws_port", wsp_server_ws_port(srv));
+    add_assoc_long(return_value, "push_port", wsp_server_push_port(srv));
+}
+
+ZEND_METHOD(WsPush_Server, poll)
+{
+    double timeout = 0.0;
+    wsp_server *srv;
+    wsp_event ev;
+    const char *type;
+    int rc;
+
+    ZEND_PARSE_PARAMETERS_START(0, 1)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_DOUBLE(timeout)
+    ZEND_PARSE_PARAMETERS_END();
+
+    if (!(timeout >= 0.0)) {   /* also rejects NAN */
+        zend_argument_value_error(1, "must be greater than or equal to 0");
+        RETURN_THROWS();
+    }
+    if (!(srv = wspush_server_get(ZEND_THIS))) {
+        RETURN_THROWS();
+    }
+    memset(&ev, 0, sizeof ev);
+    rc = wsp_server_poll(srv, timeout, &ev);
+    if (rc < 0) {
+        wspush_throw(rc, "poll failed: %s", wsp_server_errstr(srv));
+        RETURN_THROWS();
+    }
+    if (rc == 0) {
+        RETURN_NULL();
+    }
+
+    switch (ev.type) {
+    case WSP_EV_BIND:    type = "bind"; break;
+    case WSP_EV_MESSAGE: type = "message"; break;
+    case WSP_EV_CLOSE:   type = "close"; break;
+    default:             type = "unknown"; break;
+    }
+    /* Copy out of the core's malloc'd event, then let the core free it. */
+    array_init_size(return_value, 5);
+    add_assoc_string(return_value, "type", type);
+    wspush_add_u64(return_value, "conn", ev.conn_id);
+    if (ev.key) {
+        add_assoc_stringl(return_value, "key", ev.key, ev.key_len);
+    } else {
+        add_assoc_null(return_value, "key");
+    }
+    add_assoc_stringl(return_value, "data", ev.data ? ev.data : "", ev.data ? ev.data_len : 0);
+    add_assoc_bool(return_value, "web", ev.is_web != 0);
+    wsp_event_clear(&ev);
+}
