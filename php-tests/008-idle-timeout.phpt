@@ -1,0 +1,73 @@
+--TEST--
+SPEC 2.5 / defect 3: idle web, idle add-in and never-bound connections are all closed after heartbeat_timeout; a heartbeating one stays
+--EXTENSIONS--
+wspush
+--SKIPIF--
+<?php include __DIR__ . '/skipif.inc'; ?>
+--FILE--
+<?php
+require __DIR__ . '/wsclient.inc';
+[$s, $ws, $push] = wsp_test_server(['heartbeat_timeout' => '0.5']);
+$t0 = microtime(true);
+$web = ws_connect($ws, '5');
+$addin = ws_connect($ws, '{"uid":"12","FunctionType":4}');
+$never = ws_open($ws);                 // handshake, never a frame
+[$raw] = tcp_open($ws);                // TCP only, never a handshake
+$alive = ws_connect($ws, '6');
+var_dump($web->recv_text(), $addin->recv_text(), $alive->recv_text());
+var_dump(wait_until(fn() => $s->stats()['bound'] == 3));
+// keep $alive heartbeating while the others go silent
+$closed = [];
+$deadline = microtime(true) + 5;
+while (count($closed) < 3 && microtime(true) < $deadline) {
+    $alive->text('6');
+    if ($alive->recv_text(1.0) !== 'biubiubiu') { echo "alive lost\n"; break; }
+    foreach (['web' => $web, 'addin' => $addin, 'never' => $never] as $n => $c) {
+        if (!isset($closed[$n]) && $c->expect_eof(0.05)) {
+            $closed[$n] = microtime(true) - $t0;
+        }
+    }
+    usleep(100000);   // heartbeat period of the live client (what a browser does)
+}
+ksort($closed);
+echo implode(',', array_keys($closed)), "\n";
+foreach ($closed as $n => $t) {
+    if ($t < 0.45) echo "$n closed too early ($t s)\n";
+}
+// the raw TCP connection that never sent a handshake is closed as well
+$r = [$raw]; $w = $e = null;
+$eof = false;
+$dl = microtime(true) + 3;
+while (microtime(true) < $dl) {
+    $r = [$raw];
+    if (stream_select($r, $w, $e, 0, 100000) > 0) { $d = @fread($raw, 100); if ($d === '' || $d === false) { $eof = true; break; } }
+}
+var_dump($eof);
+var_dump(wait_until(fn() => $s->stats()['connections'] == 1));
+var_dump($s->stats()['closed_timeout'] >= 3);
+var_dump($s->isOnline('5'), $s->isOnline('{"uid":"12","FunctionType":4}'), $s->isOnline('6'));
+// pushes to the timed-out keys are queued, not "ok" into a dead connection
+var_dump(push_line($push, '{"uid":"5","m":1}'));
+var_dump(push_line($push, json_encode(['uid' => '{"uid":"12","FunctionType":4}', 'm' => 2])));
+var_dump(push_line($push, '{"uid":"6","m":3}'));
+var_dump($alive->recv_text());
+$s->stop(0);
+echo "done\n";
+?>
+--EXPECT--
+string(9) "biubiubiu"
+string(29) "{"uid":"12","FunctionType":4}"
+string(9) "biubiubiu"
+bool(true)
+addin,never,web
+bool(true)
+bool(true)
+bool(true)
+bool(false)
+bool(false)
+bool(true)
+string(6) "queued"
+string(6) "queued"
+string(2) "ok"
+string(17) "{"uid":"6","m":3}"
+done
