@@ -1,0 +1,355 @@
+/*
+ * outbox.c - keys and their outboxes (SPEC 3), on the loop thread.
+ *
+ * Each key has an ordered outbox of pushed messages with a per-key sequence.
+ * A message stays until a connection it was written to confirms it (Pong
+ * carrying a sequence >= its own, or the TCP fallback), or a limit drops it
+ * (retry_max, ttl, queue_limit), each logged and counted.
+ *
+ * Every bound connection has a cursor (the next sequence to write). A
+ * connection that binds starts at the head of the outbox, so what it has
+ * been written is always a prefix of the outbox: a Pong carrying N on that
+ * connection confirms every held message with seq <= N. Writing stops at the
+ * connection's output cap and resumes when its output drains, so one slow
+ * reader never holds memory without bound and never blocks the others.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server_internal.h"
+
+static uint32_t key_hash(const char *s, size_t n)
+{
+    /* FNV-1a: keys are short and come from our own clients. */
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) { h ^= (uint8_t)s[i]; h *= 16777619u; }
+    return h;
+}
+
+int wsp_keytab_init(wsp_keytab *t)
+{
+    t->nbuckets = 1024;
+    t->count = 0;
+    t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+    return t->buckets ? 0 : -1;
+}
+
+static void keytab_grow(wsp_keytab *t)
+{
+    size_t nb = t->nbuckets * 2;
+    wsp_keyrec **b = calloc(nb, sizeof(*b));
+    if (!b) return;  /* keep the old table: slower chains, still correct */
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        wsp_keyrec *k = t->buckets[i];
+        while (k) {
+            wsp_keyrec *n = k->hnext;
+            k->hnext = b[k->hash & (nb - 1)];
+            b[k->hash & (nb - 1)] = k;
+            k = n;
+        }
+    }
+    free(t->buckets);
+    t->buckets = b;
+    t->nbuckets = nb;
+}
+
+wsp_keyrec *wsp_key_find(wsp_server *srv, const char *id, size_t id_len)
+{
+    uint32_t h = key_hash(id, id_len);
+    for (wsp_keyrec *k = srv->keys.buckets[h & (srv->keys.nbuckets - 1)]; k; k = k->hnext)
+        if (k->hash == h && k->id_len == id_len && memcmp(k->id, id, id_len) == 0)
+            return k;
+    return NULL;
+}
+
+wsp_keyrec *wsp_key_get(wsp_server *srv, const char *id, size_t id_len)
+{
+    wsp_keyrec *k = wsp_key_find(srv, id, id_len);
+    if (k) return k;
+    k = calloc(1, sizeof(*k));
+    if (!k) return NULL;
+    k->id = malloc(id_len + 1);
+    if (!k->id) { free(k); return NULL; }
+    memcpy(k->id, id, id_len);
+    k->id[id_len] = 0;
+    k->id_len = id_len;
+    k->hash = key_hash(id, id_len);
+    k->next_seq = 1;
+    wsp_keytab *t = &srv->keys;
+    if (t->count >= t->nbuckets) keytab_grow(t);
+    size_t b = k->hash & (t->nbuckets - 1);
+    k->hnext = t->buckets[b];
+    t->buckets[b] = k;
+    t->count++;
+    return k;
+}
+
+/* A key with no connection and no message is forgotten. Its sequence then
+ * restarts at 1, which is safe: no connection or stored record refers to it. */
+void wsp_key_maybe_release(wsp_server *srv, wsp_keyrec *k)
+{
+    if (k->conns || k->head) return;
+    wsp_keytab *t = &srv->keys;
+    wsp_keyrec **pp = &t->buckets[k->hash & (t->nbuckets - 1)];
+    while (*pp && *pp != k) pp = &(*pp)->hnext;
+    if (*pp) *pp = k->hnext;
+    t->count--;
+    free(k->id);
+    free(k);
+}
+
+static void msg_unlink(wsp_server *srv, wsp_msg *m)
+{
+    wsp_keyrec *k = m->key;
+    if (m->prev) m->prev->next = m->next; else k->head = m->next;
+    if (m->next) m->next->prev = m->prev; else k->tail = m->prev;
+    if (m->g_prev) m->g_prev->g_next = m->g_next; else srv->g_head = m->g_next;
+    if (m->g_next) m->g_next->g_prev = m->g_prev; else srv->g_tail = m->g_prev;
+    k->count--;
+    k->bytes -= m->frame_len - m->hdr_len;
+    srv->outbox_depth--;
+    srv->outbox_bytes -= m->frame_len - m->hdr_len;
+}
+
+static void store_remove(wsp_server *srv, wsp_keyrec *k, uint64_t from, uint64_t to)
+{
+    if (srv->store && srv->store_ops->remove(srv->store, k->id, k->id_len, from, to) == 0
+        && srv->store_ops != &wsp_store_memory_ops)
+        srv->st.store_errors++;
+}
+
+/* Drop one message by rule; logged, counted, removed from the store. */
+static void msg_drop(wsp_server *srv, wsp_msg *m, const char *reason, uint64_t *counter)
+{
+    wsp_keyrec *k = m->key;
+    wsp_log_ev(srv, WSP_LOG_WARN, strcmp(reason, "ttl") == 0 ? "expire" : "drop", 0, k,
+               m->seq, m->seq, reason, (const char *)m->frame + m->hdr_len,
+               m->frame_len - m->hdr_len);
+    (*counter)++;
+    store_remove(srv, k, m->seq, m->seq);
+    msg_unlink(srv, m);
+    free(m);
+}
+
+static wsp_msg *msg_new(wsp_keyrec *k, uint64_t seq, int64_t push_ms, uint32_t tries,
+                        const char *payload, size_t len)
+{
+    wsp_msg *m = malloc(sizeof(*m) + 10 + len);
+    if (!m) return NULL;
+    memset(m, 0, sizeof(*m));
+    m->key = k;
+    m->seq = seq;
+    m->push_ms = push_ms;
+    m->tries = tries;
+    m->hdr_len = (uint32_t)wsp_ws_frame_header(m->frame, WSP_WS_OP_TEXT, len);
+    memcpy(m->frame + m->hdr_len, payload, len);
+    m->frame_len = m->hdr_len + len;
+    return m;
+}
+
+static void msg_append(wsp_server *srv, wsp_keyrec *k, wsp_msg *m)
+{
+    m->prev = k->tail;
+    if (k->tail) k->tail->next = m; else k->head = m;
+    k->tail = m;
+    /* Global push order; loaded messages are inserted as they come (the
+     * store yields per key, so ttl may be checked a little late for them). */
+    m->g_prev = srv->g_tail;
+    if (srv->g_tail) srv->g_tail->g_next = m; else srv->g_head = m;
+    srv->g_tail = m;
+    k->count++;
+    k->bytes += m->frame_len - m->hdr_len;
+    srv->outbox_depth++;
+    srv->outbox_bytes += m->frame_len - m->hdr_len;
+}
+
+static int conn_live(const wsp_wsconn *c)
+{
+    return c->state == WS_OPEN && !wsp_ws_out_full(c);
+}
+
+/* Write one message to a connection (the caller checked order and cap). */
+static void conn_write_msg(wsp_wsconn *c, const wsp_msg *m, int replay)
+{
+    evbuffer_add(c->out, m->frame, m->frame_len);
+    c->cursor = m->seq + 1;
+    c->written_upto = m->seq;
+    c->ping_due = 1;
+    c->srv->st.delivered_writes++;
+    if (replay) c->srv->st.replayed++;
+    wsp_ws_mark_dirty(c);
+}
+
+void wsp_outbox_pump(wsp_wsconn *c)
+{
+    wsp_keyrec *k = c->key;
+    if (!k || c->state != WS_OPEN) return;
+    wsp_msg *m = k->head;
+    while (m && m->seq < c->cursor) m = m->next;
+    uint64_t first = 0, last = 0;
+    for (; m && !wsp_ws_out_full(c); m = m->next) {
+        conn_write_msg(c, m, 1);
+        if (!first) first = m->seq;
+        last = m->seq;
+    }
+    if (first)
+        wsp_log_ev(c->srv, WSP_LOG_INFO, "replay", c->id, k, first, last, "written", NULL, 0);
+}
+
+int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
+                    size_t len, int *written, uint64_t *ticket)
+{
+    *written = 0;
+    *ticket = 0;
+    wsp_keyrec *k = wsp_key_get(srv, key->id, key->id_len);
+    if (!k) return WSP_ERR_NOMEM;
+    int64_t now = wsp_now_ms(srv);
+    wsp_msg *m = msg_new(k, k->next_seq, now, 0, payload, len);
+    if (!m) { wsp_key_maybe_release(srv, k); return WSP_ERR_NOMEM; }
+    k->next_seq++;
+    msg_append(srv, k, m);
+    uint64_t seq = m->seq;
+    if (srv->store) {
+        *ticket = srv->store_ops->append(srv->store, k->id, k->id_len, seq, now, payload, len);
+        if (*ticket == 0 && srv->store_ops != &wsp_store_memory_ops) {
+            srv->st.store_errors++;
+            msg_unlink(srv, m);
+            free(m);
+            k->next_seq--;
+            wsp_key_maybe_release(srv, k);
+            return WSP_ERR_STORE;
+        }
+    }
+    /* Delivery never waits on the store: write now, reply after commit. */
+    for (wsp_wsconn *c = k->conns; c; c = c->key_next) {
+        if (!conn_live(c)) continue;
+        if (c->cursor == seq) conn_write_msg(c, m, 0);
+        else wsp_outbox_pump(c);   /* behind: replay first, in order */
+        if (c->written_upto >= seq) *written = 1;
+    }
+    /* queue_limit: the oldest goes (it may be this very message's elder
+     * that some connection is still reading: it was written, so not lost to
+     * that connection, but no longer replayable). */
+    wsp_log_ev(srv, WSP_LOG_INFO, "push", 0, k, seq, seq, *written ? "ok" : "queued",
+               payload, len);
+    while (k->count > (size_t)srv->cfg.queue_limit && k->head)
+        msg_drop(srv, k->head, "queue_limit", &srv->st.dropped_queue_limit);
+    return WSP_OK;
+}
+
+int wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, uint64_t seq,
+                       int64_t push_ms, uint32_t tries, const char *payload, size_t len)
+{
+    wsp_server *srv = arg;
+    wsp_keyrec *k = wsp_key_get(srv, key_id, key_len);
+    if (!k) return -1;
+    if (k->tail && seq <= k->tail->seq) return 0;   /* out of order: ignore duplicate */
+    wsp_msg *m = msg_new(k, seq, push_ms, tries, payload, len);
+    if (!m) return -1;
+    msg_append(srv, k, m);
+    k->next_seq = seq + 1;
+    return 0;
+}
+
+void wsp_outbox_bind(wsp_wsconn *c, wsp_keyrec *k)
+{
+    c->key = k;
+    c->key_prev = NULL;
+    c->key_next = k->conns;
+    if (k->conns) k->conns->key_prev = c;
+    k->conns = c;
+    k->nconns++;
+    c->srv->nbound++;
+    /* Start at the head: every unconfirmed message, in order. */
+    c->cursor = k->head ? k->head->seq : k->next_seq;
+    c->written_upto = c->confirmed_upto = c->pinged_upto = c->cursor - 1;
+    wsp_outbox_pump(c);
+}
+
+void wsp_outbox_unbind(wsp_wsconn *c, int broken)
+{
+    wsp_keyrec *k = c->key;
+    if (!k) return;
+    wsp_server *srv = c->srv;
+    if (c->key_prev) c->key_prev->key_next = c->key_next; else k->conns = c->key_next;
+    if (c->key_next) c->key_next->key_prev = c->key_prev;
+    k->nconns--;
+    srv->nbound--;
+    c->key = NULL;
+    if (broken && c->written_upto > c->confirmed_upto) {
+        /* Everything written and not confirmed stays for replay; each such
+         * delivery counts as a try, and a message out of tries is poison. */
+        wsp_msg *m = k->head;
+        uint64_t first = 0, last = 0;
+        while (m && m->seq <= c->written_upto) {
+            wsp_msg *n = m->next;
+            if (m->seq > c->confirmed_upto) {
+                m->tries++;
+                if (!first) first = m->seq;
+                last = m->seq;
+                if ((int)m->tries >= srv->cfg.retry_max)
+                    msg_drop(srv, m, "retry_max", &srv->st.dropped_retry);
+                else if (srv->store)
+                    srv->store_ops->set_tries(srv->store, k->id, k->id_len, m->seq, m->tries);
+            }
+            m = n;
+        }
+        if (first)
+            wsp_log_ev(srv, WSP_LOG_INFO, "retry", c->id, k, first, last,
+                       "unconfirmed kept for replay", NULL, 0);
+    }
+    wsp_key_maybe_release(srv, k);
+}
+
+void wsp_outbox_confirm(wsp_wsconn *c, uint64_t upto, const char *how)
+{
+    wsp_keyrec *k = c->key;
+    if (upto > c->written_upto) upto = c->written_upto;
+    if (upto <= c->confirmed_upto) return;
+    c->confirmed_upto = upto;
+    if (!k) return;
+    wsp_server *srv = c->srv;
+    uint64_t first = 0, n = 0;
+    while (k->head && k->head->seq <= upto) {
+        wsp_msg *m = k->head;
+        if (!first) first = m->seq;
+        msg_unlink(srv, m);
+        free(m);
+        n++;
+    }
+    if (!n) return;
+    srv->st.confirmed += n;
+    store_remove(srv, k, first, upto);
+    wsp_log_ev(srv, WSP_LOG_INFO, "confirm", c->id, k, first, upto, how, NULL, 0);
+}
+
+/* ttl: the global list is in push order, so only expired messages are visited. */
+void wsp_outbox_expire(wsp_server *srv)
+{
+    int64_t limit = wsp_now_ms(srv) - (int64_t)(srv->cfg.ttl * 1000.0);
+    while (srv->g_head && srv->g_head->push_ms <= limit) {
+        wsp_keyrec *k = srv->g_head->key;
+        msg_drop(srv, srv->g_head, "ttl", &srv->st.expired);
+        wsp_key_maybe_release(srv, k);
+    }
+}
+
+void wsp_keytab_free(wsp_server *srv)
+{
+    wsp_keytab *t = &srv->keys;
+    if (!t->buckets) return;
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        wsp_keyrec *k = t->buckets[i];
+        while (k) {
+            wsp_keyrec *n = k->hnext;
+            wsp_msg *m = k->head;
+            while (m) { wsp_msg *mn = m->next; free(m); m = mn; }
+            free(k->id);
+            free(k);
+            k = n;
+        }
+    }
+    free(t->buckets);
+    t->buckets = NULL;
+    srv->g_head = srv->g_tail = NULL;
+}

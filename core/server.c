@@ -1,0 +1,579 @@
+/*
+ * server.c - the server object: its loop thread, listeners, the hand-off of
+ * work from other threads (PHP) to the loop, events back to PHP, the flush
+ * and sweep passes, and the graceful stop.
+ *
+ * Threads: the caller's thread only queues commands (mutex + event_active,
+ * which libevent makes thread-safe after evthread_use_pthreads) and waits on
+ * a condition variable; everything else runs on the loop thread. The store's
+ * writer thread reports durability through an atomic and a wakeup.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <event2/thread.h>
+
+#include "server_internal.h"
+#include "push_line.h"
+
+#define EVENT_QUEUE_MAX 65536   /* events kept for poll(); beyond, dropped and counted */
+#define READ_BUF_SIZE   65536
+
+static void set_err(char *buf, size_t len, const char *fmt, const char *a, const char *b)
+{
+    if (buf && len) snprintf(buf, len, fmt, a ? a : "", b ? b : "");
+}
+
+int64_t wsp_now_ms(wsp_server *srv)
+{
+    struct timeval tv;
+    if (srv->base && event_base_gettimeofday_cached(srv->base, &tv) == 0)
+        return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    evutil_gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+void wsp_schedule_flush(wsp_server *srv)
+{
+    if (srv->flush_scheduled) return;
+    srv->flush_scheduled = 1;
+    /* Activated events run after those already active in this pass, so the
+     * flush sees every push of the iteration. */
+    event_active(srv->flush_ev, EV_TIMEOUT, 0);
+}
+
+void wsp_log_ev(wsp_server *srv, wsp_log_level lvl, const char *event, uint64_t conn,
+                const wsp_keyrec *key, uint64_t seq_from, uint64_t seq_to,
+                const char *result, const char *content, size_t content_len)
+{
+    if (!srv->log || !wsp_log_enabled(srv->log, lvl)) return;
+    wsp_log_rec r = {
+        .level = lvl, .event = event, .conn_id = conn,
+        .key = key ? key->id + 1 : NULL, .key_len = key ? key->id_len - 1 : 0,
+        .seq_from = seq_from, .seq_to = seq_to, .result = result,
+        .content = content, .content_len = content_len,
+    };
+    wsp_log_write(srv->log, &r);
+}
+
+static char *dup_bytes(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (!p) return NULL;
+    if (n) memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+void wsp_emit_event(wsp_server *srv, wsp_event_type type, uint64_t conn_id,
+                    const wsp_keyrec *key, const char *data, size_t data_len)
+{
+    wsp_evnode *n = calloc(1, sizeof(*n));
+    if (!n) return;
+    n->ev.type = type;
+    n->ev.conn_id = conn_id;
+    if (key) {
+        n->ev.key = dup_bytes(key->id + 1, key->id_len - 1);
+        n->ev.key_len = key->id_len - 1;
+        n->ev.is_web = key->id[0] == WSP_KEY_WEB;
+    }
+    n->ev.data = dup_bytes(data ? data : "", data ? data_len : 0);
+    n->ev.data_len = data ? data_len : 0;
+    pthread_mutex_lock(&srv->ev_mu);
+    if (srv->ev_count >= EVENT_QUEUE_MAX) {
+        /* Nobody polls: the oldest event goes, counted. */
+        wsp_evnode *old = srv->ev_head;
+        srv->ev_head = old->next;
+        if (!srv->ev_head) srv->ev_tail = NULL;
+        srv->ev_count--;
+        srv->ev_dropped++;
+        wsp_event_clear(&old->ev);
+        free(old);
+    }
+    if (srv->ev_tail) srv->ev_tail->next = n; else srv->ev_head = n;
+    srv->ev_tail = n;
+    srv->ev_count++;
+    pthread_cond_signal(&srv->ev_cv);
+    pthread_mutex_unlock(&srv->ev_mu);
+}
+
+/* ---- loop-thread callbacks ---- */
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+    wsp_server *srv = arg;
+    srv->flush_scheduled = 0;
+    wsp_ws_flush_all(srv);
+    wsp_ws_free_pending(srv);
+}
+
+static void cmd_finish(wsp_server *srv, wsp_cmd *c)
+{
+    pthread_mutex_lock(&srv->cmd_mu);
+    c->done = 1;
+    pthread_cond_broadcast(&srv->cmd_cv);
+    pthread_mutex_unlock(&srv->cmd_mu);
+}
+
+static void release_waiting_cmds(wsp_server *srv)
+{
+    uint64_t d = atomic_load(&srv->durable_upto);
+    wsp_cmd **pp = &srv->wait_head;
+    while (*pp) {
+        wsp_cmd *c = *pp;
+        if (c->ticket <= d || srv->stopping > 1) {
+            *pp = c->next;
+            if (c->ticket && c->ticket <= srv->tickets_failed_upto) {
+                c->rc = WSP_ERR_STORE;
+                c->reply = "fail";
+                set_err(c->err, c->errlen, "push not stored: the store reported an error%s%s", NULL, NULL);
+            }
+            cmd_finish(srv, c);
+        } else {
+            pp = &c->next;
+        }
+    }
+}
+
+static void durable_ev_cb(evutil_socket_t fd, short what, void *arg)
+{
+    wsp_server *srv = arg;
+    wsp_push_release_replies(srv);
+    release_waiting_cmds(srv);
+}
+
+static void store_durable(void *arg, uint64_t upto, int err)
+{
+    wsp_server *srv = arg;   /* store writer thread */
+    if (err) {
+        /* The loop reads this before durable_upto (release/acquire pair). */
+        srv->tickets_failed_upto = upto;
+    }
+    uint64_t cur = atomic_load(&srv->durable_upto);
+    while (upto > cur && !atomic_compare_exchange_weak(&srv->durable_upto, &cur, upto)) {}
+    event_active(srv->durable_ev, EV_TIMEOUT, 0);
+}
+
+static void run_cmd(wsp_server *srv, wsp_cmd *c)
+{
+    switch (c->type) {
+    case CMD_PUSH: {
+        wsp_key key;
+        if (wsp_key_from_text(c->a, c->a_len, &key) != 0) {
+            c->rc = WSP_ERR_FAIL;
+            set_err(c->err, c->errlen, "push refused: empty key%s%s", NULL, NULL);
+            srv->st.push_fail++;
+            break;
+        }
+        int written = 0;
+        srv->st.push_lines++;
+        c->rc = wsp_outbox_push(srv, &key, c->b, c->b_len, &written, &c->ticket);
+        wsp_key_free(&key);
+        if (c->rc != WSP_OK) {
+            srv->st.push_fail++;
+            set_err(c->err, c->errlen, "push not stored: store error%s%s", NULL, NULL);
+            break;
+        }
+        if (written) srv->st.push_ok++; else srv->st.push_queued++;
+        c->queued = !written;
+        c->reply = written ? "ok" : "queued";
+        break;
+    }
+    case CMD_PUSH_LINE: {
+        const char *r = wsp_push_handle_line(srv, c->a, c->a_len, &c->ticket);
+        c->reply = r[0] == 'o' ? "ok" : r[0] == 'q' ? "queued" : "fail";
+        c->rc = WSP_OK;
+        break;
+    }
+    case CMD_ONLINE: {
+        wsp_key key;
+        c->rc = 0;
+        if (wsp_key_from_text(c->a, c->a_len, &key) == 0) {
+            wsp_keyrec *k = wsp_key_find(srv, key.id, key.id_len);
+            for (wsp_wsconn *w = k ? k->conns : NULL; w; w = w->key_next)
+                if (w->state == WS_OPEN) { c->rc = 1; break; }
+            wsp_key_free(&key);
+        }
+        break;
+    }
+    case CMD_STATS: {
+        wsp_stats *s = c->stats;
+        *s = srv->st;
+        s->connections = srv->nconns;
+        s->bound = srv->nbound;
+        s->keys = srv->keys.count;
+        s->outbox_depth = srv->outbox_depth;
+        s->outbox_bytes = srv->outbox_bytes;
+        s->oldest_age = srv->g_head ? (wsp_now_ms(srv) - srv->g_head->push_ms) / 1000.0 : 0;
+        s->fallback_connections = srv->nfallback;
+        s->log_dropped = wsp_log_dropped(srv->log);
+        c->rc = WSP_OK;
+        break;
+    }
+    }
+    if ((c->type == CMD_PUSH || c->type == CMD_PUSH_LINE) && c->ticket
+        && c->ticket > atomic_load(&srv->durable_upto)) {
+        c->next = srv->wait_head;    /* answered when the store commits */
+        srv->wait_head = c;
+        return;
+    }
+    cmd_finish(srv, c);
+}
+
+static void cmd_cb(evutil_socket_t fd, short what, void *arg)
+{
+    wsp_server *srv = arg;
+    pthread_mutex_lock(&srv->cmd_mu);
+    wsp_cmd *c = srv->cmd_head;
+    srv->cmd_head = srv->cmd_tail = NULL;
+    pthread_mutex_unlock(&srv->cmd_mu);
+    while (c) {
+        wsp_cmd *n = c->next;
+        c->next = NULL;
+        run_cmd(srv, c);
+        c = n;
+    }
+}
+
+/* Drained when every bound connection confirmed what it was written and
+ * every push reply went out. */
+static int drained(wsp_server *srv)
+{
+    for (wsp_wsconn *c = srv->all_conns; c; c = c->all_next)
+        if (c->state == WS_OPEN && c->key && c->written_upto > c->confirmed_upto
+            && !c->fallback)
+            return 0;
+    return wsp_push_idle(srv) && srv->wait_head == NULL;
+}
+
+static void finish_stop(wsp_server *srv)
+{
+    srv->stopping = 2;
+    wsp_ws_close_all(srv, WSP_WS_CLOSE_GOING_AWAY);
+    wsp_ws_flush_all(srv);
+    wsp_push_close_all(srv);
+    release_waiting_cmds(srv);
+    event_base_loopbreak(srv->base);
+}
+
+static void sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+    wsp_server *srv = arg;
+    wsp_ws_sweep(srv);
+    wsp_outbox_expire(srv);
+    if (srv->stopping == 1 && (drained(srv) || wsp_now_ms(srv) >= srv->drain_deadline_ms))
+        finish_stop(srv);
+}
+
+static void stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+    wsp_server *srv = arg;
+    if (srv->stopping) return;
+    srv->stopping = 1;
+    /* Stop accepting; existing connections get the drain time. */
+    if (srv->ws_lis) { evconnlistener_free(srv->ws_lis); srv->ws_lis = NULL; }
+    if (srv->push_lis) { evconnlistener_free(srv->push_lis); srv->push_lis = NULL; }
+    if (drained(srv) || wsp_now_ms(srv) >= srv->drain_deadline_ms) finish_stop(srv);
+}
+
+static void ws_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+                         struct sockaddr *sa, int socklen, void *arg)
+{
+    wsp_ws_accept(arg, fd);
+}
+
+static void push_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+                           struct sockaddr *sa, int socklen, void *arg)
+{
+    wsp_push_accept(arg, fd);
+}
+
+static void *loop_main(void *arg)
+{
+    wsp_server *srv = arg;
+    /* Signals belong to the PHP thread (Server::run waits for them). */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    event_base_loop(srv->base, EVLOOP_NO_EXIT_ON_EMPTY);
+    return NULL;
+}
+
+static struct evconnlistener *listen_on(wsp_server *srv, const char *addr,
+                                        evconnlistener_cb cb, int *port,
+                                        char *errbuf, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    int sl = sizeof(ss);
+    memset(&ss, 0, sizeof(ss));
+    if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sl) < 0) {
+        set_err(errbuf, errlen, "cannot parse listen address \"%s\"%s", addr, NULL);
+        return NULL;
+    }
+    /* 4096: the accept queue must absorb a reconnect storm. */
+    struct evconnlistener *l = evconnlistener_new_bind(srv->base, cb, srv,
+        LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 4096,
+        (struct sockaddr *)&ss, sl);
+    if (!l) {
+        set_err(errbuf, errlen, "cannot listen on %s: %s", addr, strerror(errno));
+        return NULL;
+    }
+    struct sockaddr_storage got;
+    socklen_t gl = sizeof(got);
+    getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&got, &gl);
+    *port = got.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&got)->sin6_port)
+                                      : ntohs(((struct sockaddr_in *)&got)->sin_port);
+    return l;
+}
+
+/* ---- public API ---- */
+
+wsp_server *wsp_server_new(const wsp_config *cfg)
+{
+    wsp_server *srv = calloc(1, sizeof(*srv));
+    if (!srv) return NULL;
+    if (wsp_config_copy(&srv->cfg, cfg) != 0) { free(srv); return NULL; }
+    pthread_mutex_init(&srv->cmd_mu, NULL);
+    pthread_cond_init(&srv->cmd_cv, NULL);
+    pthread_mutex_init(&srv->ev_mu, NULL);
+    pthread_cond_init(&srv->ev_cv, NULL);
+    return srv;
+}
+
+const char *wsp_server_errstr(wsp_server *srv) { return srv->errstr; }
+int wsp_server_ws_port(wsp_server *srv) { return srv->running ? srv->ws_port : 0; }
+int wsp_server_push_port(wsp_server *srv) { return srv->running ? srv->push_port : 0; }
+
+static void teardown(wsp_server *srv)
+{
+    if (srv->ws_lis) { evconnlistener_free(srv->ws_lis); srv->ws_lis = NULL; }
+    if (srv->push_lis) { evconnlistener_free(srv->push_lis); srv->push_lis = NULL; }
+    /* Connections still allocated after a stop are freed here. */
+    for (wsp_wsconn *c = srv->all_conns; c; ) {
+        wsp_wsconn *n = c->all_next;
+        c->all_prev = srv->free_head;
+        srv->free_head = c;
+        c->dirty = 0;
+        c = n;
+    }
+    srv->all_conns = NULL;
+    for (wsp_wsconn *c = srv->free_head; c; c = c->all_prev) c->dirty = 0;
+    wsp_ws_free_pending(srv);
+    wsp_push_close_all(srv);
+    if (srv->store) { srv->store_ops->close(srv->store); srv->store = NULL; }
+    struct event **evs[] = { &srv->cmd_ev, &srv->flush_ev, &srv->sweep_ev, &srv->stop_ev,
+                             &srv->durable_ev };
+    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+        if (*evs[i]) { event_free(*evs[i]); *evs[i] = NULL; }
+    wsp_keytab_free(srv);
+    if (srv->log) { wsp_log_close(srv->log); srv->log = NULL; }
+    if (srv->base) { event_base_free(srv->base); srv->base = NULL; }
+    free(srv->rbuf);
+    srv->rbuf = NULL;
+}
+
+int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
+{
+    char tmp[256];
+    if (!errbuf) { errbuf = tmp; errlen = sizeof(tmp); }
+    errbuf[0] = 0;
+    if (srv->running || srv->base) {
+        set_err(errbuf, errlen, "server already started%s%s", NULL, NULL);
+        return WSP_ERR_STATE;
+    }
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, (void (*)(void))evthread_use_pthreads);
+    /* A peer that resets while we write must not kill the process. */
+    signal(SIGPIPE, SIG_IGN);
+    int rc = WSP_ERR_NOMEM;
+    memset(&srv->st, 0, sizeof(srv->st));
+    srv->stopping = 0;
+    srv->rbuf_cap = READ_BUF_SIZE;
+    srv->rbuf = malloc(srv->rbuf_cap);
+    srv->base = event_base_new();
+    if (!srv->rbuf || !srv->base || wsp_keytab_init(&srv->keys) != 0) goto fail;
+    srv->log = wsp_log_open(srv->cfg.log_file, srv->cfg.close_log_file,
+                            srv->cfg.log_level, errbuf, errlen);
+    if (!srv->log) { rc = WSP_ERR_OPTION; goto fail; }
+    srv->durable_ev = event_new(srv->base, -1, 0, durable_ev_cb, srv);
+    if (strcmp(srv->cfg.store, "memory") == 0) {
+        srv->store_ops = &wsp_store_memory_ops;
+    } else if (strcmp(srv->cfg.store, "file") == 0) {
+        srv->store_ops = &wsp_store_file_ops;
+    } else {
+        set_err(errbuf, errlen, "store \"%s\" is not available in this build%s", srv->cfg.store, NULL);
+        rc = WSP_ERR_OPTION;
+        goto fail;
+    }
+    atomic_store(&srv->durable_upto, 0);
+    srv->tickets_failed_upto = 0;
+    srv->store = srv->store_ops->open(srv->cfg.data_dir, srv->cfg.fsync, store_durable, srv,
+                                      errbuf, errlen);
+    if (!srv->store) { rc = WSP_ERR_STORE; goto fail; }
+    if (srv->store_ops->load(srv->store, wsp_outbox_load_cb, srv) != 0) {
+        if (!errbuf[0]) set_err(errbuf, errlen, "cannot load the store in %s%s", srv->cfg.data_dir, NULL);
+        rc = WSP_ERR_STORE;
+        goto fail;
+    }
+    srv->cmd_ev = event_new(srv->base, -1, 0, cmd_cb, srv);
+    srv->flush_ev = event_new(srv->base, -1, 0, flush_cb, srv);
+    srv->stop_ev = event_new(srv->base, -1, 0, stop_cb, srv);
+    srv->sweep_ev = event_new(srv->base, -1, EV_PERSIST, sweep_cb, srv);
+    if (!srv->cmd_ev || !srv->flush_ev || !srv->stop_ev || !srv->sweep_ev || !srv->durable_ev)
+        goto fail;
+    double iv = srv->cfg.heartbeat_timeout / 4;
+    if (iv > 0.25) iv = 0.25;
+    if (iv < 0.01) iv = 0.01;
+    struct timeval tv = { (time_t)iv, (suseconds_t)((iv - (time_t)iv) * 1e6) };
+    event_add(srv->sweep_ev, &tv);
+    srv->ws_lis = listen_on(srv, srv->cfg.ws_listen, ws_accept_cb, &srv->ws_port, errbuf, errlen);
+    if (!srv->ws_lis) { rc = WSP_ERR_LISTEN; goto fail; }
+    srv->push_lis = listen_on(srv, srv->cfg.push_listen, push_accept_cb, &srv->push_port,
+                              errbuf, errlen);
+    if (!srv->push_lis) { rc = WSP_ERR_LISTEN; goto fail; }
+    wsp_log_msg(srv->log, WSP_LOG_INFO, "start",
+                "ws=%s:%d push=%s:%d store=%s held=%llu", srv->cfg.ws_listen, srv->ws_port,
+                srv->cfg.push_listen, srv->push_port, srv->cfg.store,
+                (unsigned long long)srv->outbox_depth);
+    if (pthread_create(&srv->thread, NULL, loop_main, srv) != 0) {
+        set_err(errbuf, errlen, "cannot start the loop thread: %s%s", strerror(errno), NULL);
+        rc = WSP_ERR_THREAD;
+        goto fail;
+    }
+    srv->thread_started = 1;
+    srv->running = 1;
+    return WSP_OK;
+fail:
+    if (!errbuf[0]) set_err(errbuf, errlen, "out of memory%s%s", NULL, NULL);
+    snprintf(srv->errstr, sizeof(srv->errstr), "%s", errbuf);
+    teardown(srv);
+    return rc;
+}
+
+int wsp_server_stop(wsp_server *srv, double drain_seconds)
+{
+    if (!srv->thread_started) return WSP_OK;
+    if (drain_seconds < 0) drain_seconds = 0;
+    struct timeval tv;
+    evutil_gettimeofday(&tv, NULL);
+    /* Written before the wakeup; read by the loop after it. */
+    srv->drain_deadline_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000
+                             + (int64_t)(drain_seconds * 1000.0);
+    event_active(srv->stop_ev, EV_TIMEOUT, 0);
+    pthread_join(srv->thread, NULL);
+    srv->thread_started = 0;
+    srv->running = 0;
+    wsp_log_msg(srv->log, WSP_LOG_INFO, "stop", "held=%llu",
+                (unsigned long long)srv->outbox_depth);
+    teardown(srv);
+    /* Wake pollers so they notice. */
+    pthread_mutex_lock(&srv->ev_mu);
+    pthread_cond_broadcast(&srv->ev_cv);
+    pthread_mutex_unlock(&srv->ev_mu);
+    return WSP_OK;
+}
+
+void wsp_server_free(wsp_server *srv)
+{
+    if (!srv) return;
+    wsp_server_stop(srv, 0);
+    teardown(srv);
+    wsp_evnode *n = srv->ev_head;
+    while (n) { wsp_evnode *x = n->next; wsp_event_clear(&n->ev); free(n); n = x; }
+    pthread_mutex_destroy(&srv->cmd_mu);
+    pthread_cond_destroy(&srv->cmd_cv);
+    pthread_mutex_destroy(&srv->ev_mu);
+    pthread_cond_destroy(&srv->ev_cv);
+    wsp_config_free(&srv->cfg);
+    free(srv);
+}
+
+/* Queue a command for the loop and wait for its answer. */
+static int call_loop(wsp_server *srv, wsp_cmd *c)
+{
+    if (!srv->running) return WSP_ERR_STATE;
+    pthread_mutex_lock(&srv->cmd_mu);
+    c->next = NULL;
+    if (srv->cmd_tail) srv->cmd_tail->next = c; else srv->cmd_head = c;
+    srv->cmd_tail = c;
+    pthread_mutex_unlock(&srv->cmd_mu);
+    event_active(srv->cmd_ev, EV_TIMEOUT, 0);
+    pthread_mutex_lock(&srv->cmd_mu);
+    while (!c->done) pthread_cond_wait(&srv->cmd_cv, &srv->cmd_mu);
+    pthread_mutex_unlock(&srv->cmd_mu);
+    return WSP_OK;
+}
+
+int wsp_server_push(wsp_server *srv, const char *key, size_t key_len,
+                    const char *payload, size_t payload_len, int *queued,
+                    char *errbuf, size_t errlen)
+{
+    char tmp[160];
+    wsp_cmd c = { .type = CMD_PUSH, .a = key, .a_len = key_len, .b = payload,
+                  .b_len = payload_len, .err = errbuf ? errbuf : tmp,
+                  .errlen = errbuf ? errlen : sizeof(tmp) };
+    if (call_loop(srv, &c) != WSP_OK) {
+        set_err(c.err, c.errlen, "server is not running%s%s", NULL, NULL);
+        return WSP_ERR_STATE;
+    }
+    if (queued) *queued = c.queued;
+    return c.rc;
+}
+
+int wsp_server_push_line(wsp_server *srv, const char *line, size_t len, const char **reply)
+{
+    wsp_cmd c = { .type = CMD_PUSH_LINE, .a = line, .a_len = len };
+    if (call_loop(srv, &c) != WSP_OK) return WSP_ERR_STATE;
+    *reply = c.reply;
+    return c.rc;
+}
+
+int wsp_server_is_online(wsp_server *srv, const char *key, size_t key_len)
+{
+    wsp_cmd c = { .type = CMD_ONLINE, .a = key, .a_len = key_len };
+    if (call_loop(srv, &c) != WSP_OK) return WSP_ERR_STATE;
+    return c.rc;
+}
+
+int wsp_server_stats(wsp_server *srv, wsp_stats *out)
+{
+    wsp_cmd c = { .type = CMD_STATS, .stats = out };
+    if (call_loop(srv, &c) != WSP_OK) return WSP_ERR_STATE;
+    return c.rc;
+}
+
+int wsp_server_poll(wsp_server *srv, double timeout, wsp_event *ev)
+{
+    pthread_mutex_lock(&srv->ev_mu);
+    if (!srv->ev_head && timeout > 0 && srv->running) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        long long ns = ts.tv_nsec + (long long)((timeout - (long long)timeout) * 1e9);
+        ts.tv_sec += (time_t)timeout + ns / 1000000000LL;
+        ts.tv_nsec = ns % 1000000000LL;
+        while (!srv->ev_head && srv->running)
+            if (pthread_cond_timedwait(&srv->ev_cv, &srv->ev_mu, &ts) == ETIMEDOUT) break;
+    }
+    wsp_evnode *n = srv->ev_head;
+    if (n) {
+        srv->ev_head = n->next;
+        if (!srv->ev_head) srv->ev_tail = NULL;
+        srv->ev_count--;
+    }
+    pthread_mutex_unlock(&srv->ev_mu);
+    if (!n) return 0;
+    *ev = n->ev;
+    free(n);
+    return 1;
+}
+
+void wsp_event_clear(wsp_event *ev)
+{
+    free(ev->key);
+    free(ev->data);
+    ev->key = ev->data = NULL;
+}

@@ -1,0 +1,216 @@
+/*
+ * server_internal.h - the structures shared by the loop-thread files of the
+ * server (server.c, ws_conn.c, push_conn.c, outbox.c). Nothing here is
+ * touched from any thread but the loop thread, except where a field says so.
+ */
+#ifndef WSP_SERVER_INTERNAL_H
+#define WSP_SERVER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "wsp.h"
+#include "keys_canon.h"
+#include "log.h"
+#include "store.h"
+#include "ws_frame.h"
+
+typedef struct wsp_keyrec wsp_keyrec;
+typedef struct wsp_wsconn wsp_wsconn;
+typedef struct wsp_pushconn wsp_pushconn;
+
+/* One pushed message in a key's outbox. The server frame (header + payload)
+ * is built once and appended to every connection of the key (fan-out
+ * encodes once). */
+typedef struct wsp_msg {
+    struct wsp_msg *next, *prev;       /* key outbox, ascending seq */
+    struct wsp_msg *g_next, *g_prev;   /* all messages in push order (ttl) */
+    wsp_keyrec *key;
+    uint64_t seq;
+    int64_t  push_ms;
+    uint32_t tries;                    /* deliveries ended by a broken connection */
+    uint32_t hdr_len;
+    size_t   frame_len;                /* header + payload */
+    uint8_t  frame[];
+} wsp_msg;
+
+struct wsp_keyrec {
+    wsp_keyrec *hnext;                 /* hash chain */
+    uint32_t hash;
+    char    *id; size_t id_len;        /* kind byte + text */
+    wsp_msg *head, *tail;
+    size_t   count, bytes;
+    uint64_t next_seq;
+    wsp_wsconn *conns;                 /* bound live connections */
+    uint32_t nconns;
+};
+
+typedef struct wsp_keytab {
+    wsp_keyrec **buckets;
+    size_t nbuckets, count;
+} wsp_keytab;
+
+enum wsp_ws_state { WS_HANDSHAKE = 0, WS_OPEN, WS_CLOSING, WS_DEAD };
+
+struct wsp_wsconn {
+    struct wsp_server *srv;
+    evutil_socket_t fd;
+    struct event *rev, *wev;
+    struct evbuffer *out;
+    uint8_t *in; size_t in_len, in_cap;   /* unparsed bytes kept between reads */
+    wsp_ws_parser parser;
+    uint64_t id;
+    uint8_t  state;
+    uint8_t  dirty;                  /* on the flush list */
+    uint8_t  ping_due;               /* wrote pushes since the last ping */
+    uint8_t  fallback;               /* never answers pings: confirm at TCP level */
+    uint8_t  answered_ping;          /* ever answered a ping */
+    uint8_t  free_queued;
+    /* idle list (least recently active first) */
+    wsp_wsconn *idle_prev, *idle_next;
+    int64_t  last_active_ms;
+    int64_t  close_deadline_ms;
+    /* key binding */
+    wsp_keyrec *key;
+    wsp_wsconn *key_next, *key_prev;
+    /* delivery */
+    uint64_t cursor;                 /* next seq to write */
+    uint64_t written_upto;           /* highest seq written */
+    uint64_t confirmed_upto;
+    uint64_t pinged_upto;            /* payload of the latest ping */
+    uint32_t pings_unanswered;
+    int64_t  first_unanswered_ping_ms;
+    int64_t  last_ping_ms;
+    int64_t  last_frame_ms;
+    wsp_wsconn *dirty_next;
+    wsp_wsconn *all_next, *all_prev;
+};
+
+/* A pending reply on a push connection waits for its store ticket. */
+typedef struct wsp_reply {
+    uint64_t ticket;
+    const char *text;                /* "ok\n" / "queued\n" / "fail\n" */
+} wsp_reply;
+
+struct wsp_pushconn {
+    struct wsp_server *srv;
+    struct bufferevent *bev;
+    wsp_reply *pending; size_t pend_head, pend_len, pend_cap;
+    int close_after_flush;
+    wsp_pushconn *next, *prev;
+};
+
+/* Work handed from another thread to the loop. */
+typedef enum { CMD_PUSH = 1, CMD_PUSH_LINE, CMD_ONLINE, CMD_STATS } wsp_cmd_type;
+typedef struct wsp_cmd {
+    wsp_cmd_type type;
+    const char *a; size_t a_len;     /* key or line */
+    const char *b; size_t b_len;     /* payload */
+    /* results */
+    int rc; int queued; const char *reply; uint64_t ticket;
+    wsp_stats *stats;
+    char *err; size_t errlen;
+    int done;
+    struct wsp_cmd *next;            /* queue, then the durable wait list */
+} wsp_cmd;
+
+typedef struct wsp_evnode { wsp_event ev; struct wsp_evnode *next; } wsp_evnode;
+
+struct wsp_server {
+    wsp_config cfg;
+    struct event_base *base;
+    pthread_t thread;
+    int thread_started;
+    int running;                      /* start() succeeded, stop() not yet */
+    char errstr[256];
+
+    struct evconnlistener *ws_lis, *push_lis;
+    int ws_port, push_port;
+
+    wsp_log *log;
+    const wsp_store_ops *store_ops;
+    wsp_store *store;
+    _Atomic uint64_t durable_upto;   /* written by the store thread */
+    _Atomic int durable_err;
+    _Atomic uint64_t tickets_failed_upto;  /* written by the store thread */
+    struct event *durable_ev;
+
+    struct event *cmd_ev, *flush_ev, *sweep_ev, *stop_ev, *drain_ev;
+    pthread_mutex_t cmd_mu; pthread_cond_t cmd_cv;
+    wsp_cmd *cmd_head, *cmd_tail;
+    wsp_cmd *wait_head;               /* pushes from PHP waiting for the store */
+    int flush_scheduled;
+
+    pthread_mutex_t ev_mu; pthread_cond_t ev_cv;
+    wsp_evnode *ev_head, *ev_tail; size_t ev_count; uint64_t ev_dropped;
+
+    wsp_keytab keys;
+    wsp_msg *g_head, *g_tail;         /* all held messages, push order */
+    uint64_t outbox_depth, outbox_bytes;
+
+    wsp_wsconn *idle_head, *idle_tail;
+    wsp_wsconn *dirty_head;
+    wsp_wsconn *free_head;            /* connections to free at a safe point */
+    wsp_wsconn *all_conns;            /* every ws connection (sweeps) */
+    wsp_pushconn *push_conns;
+    uint64_t next_conn_id;
+    uint64_t nconns, nbound, nfallback;
+    int stopping;                     /* stop requested: draining */
+    int64_t drain_deadline_ms;
+
+    wsp_stats st;                     /* counters (loop thread) */
+    uint8_t *rbuf; size_t rbuf_cap;   /* shared read buffer */
+};
+
+/* server.c */
+int64_t wsp_now_ms(wsp_server *srv);
+void wsp_schedule_flush(wsp_server *srv);
+void wsp_emit_event(wsp_server *srv, wsp_event_type type, uint64_t conn_id,
+                    const wsp_keyrec *key, const char *data, size_t data_len);
+void wsp_log_ev(wsp_server *srv, wsp_log_level lvl, const char *event, uint64_t conn,
+                const wsp_keyrec *key, uint64_t seq_from, uint64_t seq_to,
+                const char *result, const char *content, size_t content_len);
+
+/* ws_conn.c */
+void wsp_ws_accept(wsp_server *srv, evutil_socket_t fd);
+void wsp_ws_mark_dirty(wsp_wsconn *c);
+void wsp_ws_flush_all(wsp_server *srv);
+void wsp_ws_sweep(wsp_server *srv);
+void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason);
+void wsp_ws_free_pending(wsp_server *srv);
+int  wsp_ws_out_full(const wsp_wsconn *c);
+void wsp_ws_close_all(wsp_server *srv, uint16_t code);
+
+/* push_conn.c */
+void wsp_push_accept(wsp_server *srv, evutil_socket_t fd);
+void wsp_push_release_replies(wsp_server *srv);
+void wsp_push_close_all(wsp_server *srv);
+int  wsp_push_idle(wsp_server *srv);   /* no reply pending or unsent */
+/* One push line -> static reply text ("ok\n"...) and the store ticket. */
+const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
+                                 uint64_t *ticket);
+
+/* outbox.c */
+int  wsp_keytab_init(wsp_keytab *t);
+void wsp_keytab_free(wsp_server *srv);
+wsp_keyrec *wsp_key_find(wsp_server *srv, const char *id, size_t id_len);
+wsp_keyrec *wsp_key_get(wsp_server *srv, const char *id, size_t id_len);
+void wsp_key_maybe_release(wsp_server *srv, wsp_keyrec *k);
+/* Append a push for key; writes it to live connections. Returns 0 and sets
+ * *written (1 when at least one live connection took it) and *ticket. */
+int  wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
+                     size_t len, int *written, uint64_t *ticket);
+int  wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, uint64_t seq,
+                        int64_t push_ms, uint32_t tries, const char *payload, size_t len);
+void wsp_outbox_bind(wsp_wsconn *c, wsp_keyrec *k);
+void wsp_outbox_unbind(wsp_wsconn *c, int broken);
+void wsp_outbox_pump(wsp_wsconn *c);
+void wsp_outbox_confirm(wsp_wsconn *c, uint64_t upto, const char *how);
+void wsp_outbox_expire(wsp_server *srv);
+
+#endif

@@ -1,0 +1,298 @@
+/*
+ * test_server.c - the server end to end over real sockets: a real loop
+ * thread, real TCP, a minimal WebSocket client written here.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "wsp.h"
+
+static wsp_server *srv;
+static int ws_port, push_port;
+
+static void start_server(const char *extra_name, const char *extra_val)
+{
+    wsp_config cfg;
+    wsp_config_init(&cfg);
+    char err[256];
+    ck_assert_int_eq(wsp_config_set(&cfg, "ws_listen", "127.0.0.1:0", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(&cfg, "push_listen", "127.0.0.1:0", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(&cfg, "store", "memory", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(&cfg, "log_file", "", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(&cfg, "close_log_file", "", err, sizeof err), 0);
+    if (extra_name) ck_assert_int_eq(wsp_config_set(&cfg, extra_name, extra_val, err, sizeof err), 0);
+    srv = wsp_server_new(&cfg);
+    wsp_config_free(&cfg);
+    ck_assert_ptr_nonnull(srv);
+    int rc = wsp_server_start(srv, err, sizeof err);
+    ck_assert_msg(rc == 0, "start: %s", err);
+    ws_port = wsp_server_ws_port(srv);
+    push_port = wsp_server_push_port(srv);
+}
+
+static void stop_server(void)
+{
+    wsp_server_stop(srv, 0);
+    wsp_server_free(srv);
+    srv = NULL;
+}
+
+static int tcp_connect(int port, int rcvbuf)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (rcvbuf) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+static int read_full(int fd, void *buf, size_t n, int timeout_ms)
+{
+    size_t got = 0;
+    while (got < n) {
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (poll(&p, 1, timeout_ms) <= 0) return -1;
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r <= 0) return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+static void ws_send(int fd, int opcode, const void *data, size_t len)
+{
+    uint8_t f[16 + 1024];
+    size_t h = 0;
+    f[h++] = 0x80 | opcode;
+    if (len < 126) f[h++] = 0x80 | len;
+    else { f[h++] = 0x80 | 126; f[h++] = len >> 8; f[h++] = len & 0xff; }
+    uint8_t mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+    memcpy(f + h, mask, 4); h += 4;
+    for (size_t i = 0; i < len; i++) f[h + i] = ((const uint8_t *)data)[i] ^ mask[i % 4];
+    ck_assert_int_eq(write(fd, f, h + len), (ssize_t)(h + len));
+}
+
+static int ws_connect(const char *key, int rcvbuf)
+{
+    int fd = tcp_connect(ws_port, rcvbuf);
+    const char *req = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    char buf[1024];
+    size_t n = 0;
+    while (n < 4 || memcmp(buf + n - 4, "\r\n\r\n", 4) != 0) {
+        ck_assert_int_eq(read_full(fd, buf + n, 1, 2000), 0);
+        n++;
+    }
+    buf[n] = 0;
+    ck_assert_ptr_nonnull(strstr(buf, "101"));
+    ck_assert_ptr_nonnull(strstr(buf, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    if (key) ws_send(fd, 1, key, strlen(key));
+    return fd;
+}
+
+/* Read one frame; returns opcode or -1 on timeout/EOF. */
+static int ws_recv(int fd, char *out, size_t cap, size_t *len, int timeout_ms)
+{
+    uint8_t h[2];
+    if (read_full(fd, h, 2, timeout_ms) < 0) return -1;
+    uint64_t n = h[1] & 0x7f;
+    if (n == 126) { uint8_t e[2]; read_full(fd, e, 2, timeout_ms); n = (e[0] << 8) | e[1]; }
+    else if (n == 127) { uint8_t e[8]; read_full(fd, e, 8, timeout_ms); n = 0; for (int i = 0; i < 8; i++) n = (n << 8) | e[i]; }
+    ck_assert_uint_lt(n, cap);
+    if (n && read_full(fd, out, n, timeout_ms) < 0) return -1;
+    out[n] = 0;
+    *len = n;
+    return h[0] & 0x0f;
+}
+
+/* Next text frame, answering pings (like a browser) when pong is set. */
+static int recv_text(int fd, char *out, size_t cap, int pong, int timeout_ms)
+{
+    for (;;) {
+        size_t n;
+        int op = ws_recv(fd, out, cap, &n, timeout_ms);
+        if (op < 0) return -1;
+        if (op == 9) { if (pong) ws_send(fd, 10, out, n); continue; }
+        if (op == 1) return (int)n;
+        return -op;   /* close etc. */
+    }
+}
+
+static const char *push(int fd, const char *line)
+{
+    static char rep[32];
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s\n", line);
+    ck_assert_int_eq(write(fd, buf, strlen(buf)), (ssize_t)strlen(buf));
+    size_t n = 0;
+    for (;;) {
+        ck_assert_int_eq(read_full(fd, rep + n, 1, 3000), 0);
+        if (rep[n] == '\n') break;
+        n++;
+    }
+    rep[n] = 0;
+    return rep;
+}
+
+static wsp_stats stats(void)
+{
+    wsp_stats s;
+    ck_assert_int_eq(wsp_server_stats(srv, &s), 0);
+    return s;
+}
+
+static void wait_depth(uint64_t depth)
+{
+    for (int i = 0; i < 300; i++) {
+        if (stats().outbox_depth == depth) return;
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);   /* polling a condition, not a fixed wait */
+    }
+    ck_abort_msg("outbox depth never reached %llu (is %llu)", (unsigned long long)depth,
+                 (unsigned long long)stats().outbox_depth);
+}
+
+START_TEST(web_heartbeat)
+{
+    start_server(NULL, NULL);
+    int c = ws_connect("5", 0);
+    char buf[256];
+    ck_assert_int_eq(recv_text(c, buf, sizeof buf, 1, 2000), 9);
+    ck_assert_str_eq(buf, "biubiubiu");
+    ws_send(c, 1, "6", 1);      /* not its own key: no reply */
+    ws_send(c, 1, " 5 ", 3);
+    ck_assert_int_eq(recv_text(c, buf, sizeof buf, 1, 2000), 9);
+    close(c);
+    stop_server();
+}
+END_TEST
+
+START_TEST(push_confirm_and_queue)
+{
+    start_server(NULL, NULL);
+    int p = tcp_connect(push_port, 0);
+    ck_assert_str_eq(push(p, "{\"uid\":\"7\",\"m\":1}"), "queued");
+    ck_assert_str_eq(push(p, "{\"uid\":\"7\",\"m\":2}"), "queued");
+    ck_assert_str_eq(push(p, "nope"), "fail");
+    int c = ws_connect("7", 0);
+    char buf[256];
+    ck_assert_int_gt(recv_text(c, buf, sizeof buf, 1, 2000), 0);
+    ck_assert_str_eq(buf, "{\"uid\":\"7\",\"m\":1}");
+    ck_assert_int_gt(recv_text(c, buf, sizeof buf, 1, 2000), 0);
+    ck_assert_str_eq(buf, "{\"uid\":\"7\",\"m\":2}");
+    ck_assert_int_gt(recv_text(c, buf, sizeof buf, 1, 2000), 0);
+    ck_assert_str_eq(buf, "biubiubiu");
+    /* pongs answered inside recv_text confirm */
+    ck_assert_str_eq(push(p, "{\"uid\":\"7\",\"m\":3}"), "ok");
+    ck_assert_int_gt(recv_text(c, buf, sizeof buf, 1, 2000), 0);
+    ck_assert_str_eq(buf, "{\"uid\":\"7\",\"m\":3}");
+    size_t n;
+    ws_recv(c, buf, sizeof buf, &n, 200);   /* the ping for m=3, if not yet read */
+    if (n) ws_send(c, 10, buf, n);
+    wait_depth(0);
+    close(c);
+    close(p);
+    stop_server();
+}
+END_TEST
+
+START_TEST(reset_then_replay)
+{
+    start_server(NULL, NULL);
+    int p = tcp_connect(push_port, 0);
+    int c = ws_connect("9", 2048);
+    char buf[4096];
+    ck_assert_int_gt(recv_text(c, buf, sizeof buf, 0, 2000), 0);   /* biubiubiu */
+    char line[1200];
+    char pad[1000];
+    memset(pad, 'x', sizeof pad - 1); pad[sizeof pad - 1] = 0;
+    int total = 300;
+    for (int i = 1; i <= total; i++) {
+        snprintf(line, sizeof line, "{\"uid\":\"9\",\"n\":%d,\"pad\":\"%s\"}", i, pad);
+        ck_assert_str_eq(push(p, line), "ok");
+    }
+    /* RST: abort with unread data */
+    struct linger lg = { 1, 0 };
+    setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(c);
+    c = ws_connect("9", 0);
+    int next = 1;
+    while (next <= total) {
+        int n = recv_text(c, buf, sizeof buf, 1, 3000);
+        ck_assert_int_gt(n, 0);
+        if (strcmp(buf, "biubiubiu") == 0) continue;
+        int got = -1;
+        sscanf(buf, "{\"uid\":\"9\",\"n\":%d", &got);
+        ck_assert_int_eq(got, next);
+        next++;
+    }
+    wait_depth(0);
+    close(c);
+    close(p);
+    stop_server();
+}
+END_TEST
+
+START_TEST(web_and_client_keys_do_not_cross)
+{
+    start_server(NULL, NULL);
+    int p = tcp_connect(push_port, 0);
+    int web = ws_connect("12", 0);
+    int addin = ws_connect("{\"uid\":\"12\",\"FunctionType\":4}", 0);
+    char buf[512];
+    ck_assert_int_gt(recv_text(web, buf, sizeof buf, 1, 2000), 0);
+    ck_assert_str_eq(buf, "biubiubiu");
+    ck_assert_int_gt(recv_text(addin, buf, sizeof buf, 1, 2000), 0);
+    ck_assert_str_eq(buf, "{\"uid\":\"12\",\"FunctionType\":4}");
+    ck_assert_str_eq(push(p, "{\"uid\":\"{\\\"FunctionType\\\":4,\\\"uid\\\":\\\"12\\\"}\",\"to\":\"addin\"}"), "ok");
+    ck_assert_str_eq(push(p, "{\"uid\":12,\"to\":\"web\"}"), "ok");
+    ck_assert_int_gt(recv_text(addin, buf, sizeof buf, 1, 2000), 0);
+    ck_assert_ptr_nonnull(strstr(buf, "\"to\":\"addin\""));
+    ck_assert_int_gt(recv_text(web, buf, sizeof buf, 1, 2000), 0);
+    ck_assert_ptr_nonnull(strstr(buf, "\"to\":\"web\""));
+    ck_assert_int_eq(recv_text(web, buf, sizeof buf, 1, 300), -1);
+    ck_assert_int_eq(recv_text(addin, buf, sizeof buf, 1, 300), -1);
+    close(web); close(addin); close(p);
+    stop_server();
+}
+END_TEST
+
+START_TEST(idle_timeout_closes_unbound)
+{
+    start_server("heartbeat_timeout", "0.3");
+    int c = ws_connect(NULL, 0);
+    char buf[64];
+    size_t n;
+    int op = ws_recv(c, buf, sizeof buf, &n, 3000);
+    ck_assert_int_eq(op, 8);   /* a Close frame, then EOF */
+    ck_assert_int_eq(ws_recv(c, buf, sizeof buf, &n, 3000), -1);
+    ck_assert_uint_eq(stats().closed_timeout, 1);
+    close(c);
+    stop_server();
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+    Suite *s = suite_create("server");
+    TCase *tc = tcase_create("e2e");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, web_heartbeat);
+    tcase_add_test(tc, push_confirm_and_queue);
+    tcase_add_test(tc, reset_then_replay);
+    tcase_add_test(tc, web_and_client_keys_do_not_cross);
+    tcase_add_test(tc, idle_timeout_closes_unbound);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,525 @@
+/*
+ * ws_conn.c - one WebSocket connection on the loop thread: socket I/O,
+ * handshake, frames, binding to a key, heartbeats (SPEC 2.1-2.5) and the
+ * confirmation Pings of SPEC 3.
+ *
+ * Memory per idle connection is kept small on purpose (tens of thousands
+ * are held): a raw socket with two events and one output evbuffer; input is
+ * read into one shared buffer and only a partial frame is copied out.
+ * Output is written once per loop pass (the flush pass), not once per push.
+ * A connection is never freed inside its own callback: it is queued and
+ * freed at the flush pass (as redis' freeClientAsync).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/sockios.h>
+#include <json-c/json.h>
+
+#include "server_internal.h"
+#include "ws_handshake.h"
+#include "heartbeat.h"
+
+#define CLOSE_LINGER_MS 2000   /* how long a closing connection may flush */
+
+static void ws_read_cb(evutil_socket_t fd, short what, void *arg);
+static void ws_write_cb(evutil_socket_t fd, short what, void *arg);
+
+static void idle_unlink(wsp_wsconn *c)
+{
+    wsp_server *srv = c->srv;
+    if (c->idle_prev) c->idle_prev->idle_next = c->idle_next;
+    else if (srv->idle_head == c) srv->idle_head = c->idle_next;
+    if (c->idle_next) c->idle_next->idle_prev = c->idle_prev;
+    else if (srv->idle_tail == c) srv->idle_tail = c->idle_prev;
+    c->idle_prev = c->idle_next = NULL;
+}
+
+static void idle_touch(wsp_wsconn *c)
+{
+    wsp_server *srv = c->srv;
+    c->last_active_ms = wsp_now_ms(srv);
+    if (srv->idle_tail == c) return;
+    idle_unlink(c);
+    c->idle_prev = srv->idle_tail;
+    if (srv->idle_tail) srv->idle_tail->idle_next = c; else srv->idle_head = c;
+    srv->idle_tail = c;
+}
+
+int wsp_ws_out_full(const wsp_wsconn *c)
+{
+    return evbuffer_get_length(c->out) >= c->srv->cfg.max_output;
+}
+
+void wsp_ws_accept(wsp_server *srv, evutil_socket_t fd)
+{
+    wsp_wsconn *c = calloc(1, sizeof(*c));
+    if (!c) { evutil_closesocket(fd); return; }
+    evutil_make_socket_nonblocking(fd);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c->srv = srv;
+    c->fd = fd;
+    c->id = ++srv->next_conn_id;
+    c->out = evbuffer_new();
+    c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, ws_read_cb, c);
+    c->wev = event_new(srv->base, fd, EV_WRITE, ws_write_cb, c);
+    if (!c->out || !c->rev || !c->wev || event_add(c->rev, NULL) < 0) {
+        if (c->out) evbuffer_free(c->out);
+        if (c->rev) event_free(c->rev);
+        if (c->wev) event_free(c->wev);
+        free(c);
+        evutil_closesocket(fd);
+        return;
+    }
+    wsp_ws_parser_init(&c->parser, srv->cfg.max_frame);
+    c->all_next = srv->all_conns;
+    if (srv->all_conns) srv->all_conns->all_prev = c;
+    srv->all_conns = c;
+    srv->nconns++;
+    idle_touch(c);
+    wsp_log_ev(srv, WSP_LOG_DEBUG, "connect", c->id, NULL, 0, 0, NULL, NULL, 0);
+}
+
+void wsp_ws_mark_dirty(wsp_wsconn *c)
+{
+    if (c->dirty) return;
+    c->dirty = 1;
+    c->dirty_next = c->srv->dirty_head;
+    c->srv->dirty_head = c;
+    wsp_schedule_flush(c->srv);
+}
+
+static void queue_free(wsp_wsconn *c)
+{
+    if (c->free_queued) return;
+    c->free_queued = 1;
+    c->state = WS_DEAD;
+    c->dirty_next = NULL;
+    /* Reuse all_prev as the free-list link: it is unlinked from all_conns. */
+    wsp_server *srv = c->srv;
+    if (c->all_prev) c->all_prev->all_next = c->all_next; else srv->all_conns = c->all_next;
+    if (c->all_next) c->all_next->all_prev = c->all_prev;
+    c->all_prev = srv->free_head;
+    srv->free_head = c;
+    event_del(c->rev);
+    event_del(c->wev);
+    wsp_schedule_flush(srv);
+}
+
+void wsp_ws_free_pending(wsp_server *srv)
+{
+    while (srv->free_head) {
+        wsp_wsconn *c = srv->free_head;
+        srv->free_head = c->all_prev;
+        if (c->dirty) continue;   /* still on the dirty list: freed after it */
+        event_free(c->rev);
+        event_free(c->wev);
+        evbuffer_free(c->out);
+        evutil_closesocket(c->fd);
+        wsp_ws_parser_free(&c->parser);
+        free(c->in);
+        srv->nconns--;
+        free(c);
+    }
+}
+
+void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)
+{
+    if (c->state == WS_CLOSING || c->state == WS_DEAD) return;
+    wsp_server *srv = c->srv;
+    int was_open = c->state == WS_OPEN;
+    c->state = WS_CLOSING;
+    event_del(c->rev);
+    idle_unlink(c);
+    if (c->fallback) { c->fallback = 0; srv->nfallback--; }
+    wsp_keyrec *k = c->key;
+    wsp_emit_event(srv, WSP_EV_CLOSE, c->id, k, reason, strlen(reason));
+    {
+        char res[96];
+        snprintf(res, sizeof(res), "%s code=%u", reason, code);
+        if (srv->log && wsp_log_enabled(srv->log, WSP_LOG_INFO)) {
+            wsp_log_rec r = { .level = WSP_LOG_INFO, .event = "close", .conn_id = c->id,
+                              .key = k ? k->id + 1 : NULL, .key_len = k ? k->id_len - 1 : 0,
+                              .result = res, .to_close_log = 1 };
+            wsp_log_write(srv->log, &r);
+        }
+    }
+    /* A stop is not a broken delivery; anything else is. */
+    wsp_outbox_unbind(c, !srv->stopping);
+    if (was_open && code) {
+        uint8_t f[4];
+        evbuffer_add(c->out, f, wsp_ws_close_frame(f, code));
+    }
+    if (evbuffer_get_length(c->out) > 0) {
+        c->close_deadline_ms = wsp_now_ms(srv) + CLOSE_LINGER_MS;
+        wsp_ws_mark_dirty(c);
+    } else {
+        queue_free(c);
+    }
+}
+
+void wsp_ws_close_all(wsp_server *srv, uint16_t code)
+{
+    wsp_wsconn *c = srv->all_conns;
+    while (c) {
+        wsp_wsconn *n = c->all_next;
+        wsp_ws_close(c, code, "server stop");
+        c = n;
+    }
+}
+
+static void send_frame(wsp_wsconn *c, int opcode, const void *data, size_t len)
+{
+    uint8_t h[10];
+    size_t hl = wsp_ws_frame_header(h, opcode, len);
+    evbuffer_add(c->out, h, hl);
+    if (len) evbuffer_add(c->out, data, len);
+    wsp_ws_mark_dirty(c);
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    if (!n) return 0;
+    for (size_t i = 0; i < n; i++) if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
+static void bind_key(wsp_wsconn *c, const char *data, size_t len)
+{
+    wsp_key key;
+    if (wsp_key_from_text(data, len, &key) != 0) return;   /* empty: binds nothing */
+    wsp_keyrec *k = wsp_key_get(c->srv, key.id, key.id_len);
+    wsp_key_free(&key);
+    if (!k) return;
+    wsp_log_ev(c->srv, WSP_LOG_INFO, "bind", c->id, k, 0, 0,
+               k->id[0] == WSP_KEY_WEB ? "web" : "client", NULL, 0);
+    wsp_emit_event(c->srv, WSP_EV_BIND, c->id, k, NULL, 0);
+    wsp_outbox_bind(c, k);
+}
+
+/* SPEC 2.3: replies exactly as the seed's code. */
+static void on_message(wsp_wsconn *c, const uint8_t *data, size_t len)
+{
+    wsp_server *srv = c->srv;
+    const char *t; size_t tn;
+    wsp_php_trim((const char *)data, len, &t, &tn);
+    if (tn == 0) return;
+    if (!c->key) bind_key(c, t, tn);
+    if (c->key && c->key->id[0] == WSP_KEY_WEB && all_digits(t, tn)
+        && c->key->id_len - 1 == tn && memcmp(c->key->id + 1, t, tn) == 0) {
+        send_frame(c, WSP_WS_OP_TEXT, "biubiubiu", 9);
+        wsp_log_ev(srv, WSP_LOG_DEBUG, "heartbeat", c->id, c->key, 0, 0, "biubiubiu", NULL, 0);
+        return;
+    }
+    if (t[0] == '{' && wsp_addin_heartbeat(t, tn)) {
+        send_frame(c, WSP_WS_OP_TEXT, t, tn);
+        wsp_log_ev(srv, WSP_LOG_DEBUG, "heartbeat", c->id, c->key, 0, 0, "echo", NULL, 0);
+        return;
+    }
+    wsp_log_ev(srv, WSP_LOG_INFO, "recv", c->id, c->key, 0, 0, NULL, t, tn);
+    wsp_emit_event(srv, WSP_EV_MESSAGE, c->id, c->key, t, tn);
+}
+
+static int parse_seq(const uint8_t *p, size_t n, uint64_t *out)
+{
+    if (n == 0 || n > 20) return -1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') return -1;
+        uint64_t d = (uint64_t)(p[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static void on_pong(wsp_wsconn *c, const uint8_t *data, size_t len)
+{
+    uint64_t n;
+    /* Only a Pong carrying an outstanding Ping's sequence confirms: .NET's
+     * unsolicited empty keep-alive Pongs confirm nothing. */
+    if (parse_seq(data, len, &n) < 0 || n > c->pinged_upto || n <= c->confirmed_upto)
+        return;
+    c->answered_ping = 1;
+    if (n == c->pinged_upto) { c->pings_unanswered = 0; c->first_unanswered_ping_ms = 0; }
+    wsp_outbox_confirm(c, n, "pong");
+}
+
+/* TCP-level confirmation for a client stack that never answers Pings:
+ * everything written is confirmed once our buffer and the kernel's send
+ * queue are both empty (the peer's TCP acknowledged every byte). */
+static void fallback_check(wsp_wsconn *c)
+{
+    if (c->written_upto <= c->confirmed_upto || evbuffer_get_length(c->out) > 0) return;
+    int outq = 0;
+    if (ioctl(c->fd, SIOCOUTQ, &outq) == 0 && outq == 0)
+        wsp_outbox_confirm(c, c->written_upto, "tcp");
+}
+
+static void maybe_enter_fallback(wsp_wsconn *c)
+{
+    wsp_server *srv = c->srv;
+    if (c->fallback || c->answered_ping || c->pings_unanswered < 3) return;
+    int64_t now = wsp_now_ms(srv);
+    if (now - c->first_unanswered_ping_ms < (int64_t)(srv->cfg.ping_fallback_after * 1000.0))
+        return;
+    c->fallback = 1;
+    srv->nfallback++;
+    srv->st.fallback_connections++;
+    wsp_log_ev(srv, WSP_LOG_WARN, "fallback", c->id, c->key, 0, 0,
+               "pings unanswered while frames keep coming: confirming at TCP level", NULL, 0);
+}
+
+static int handle_frames(wsp_wsconn *c, uint8_t *buf, size_t len, size_t *used)
+{
+    size_t off = 0;
+    wsp_server *srv = c->srv;
+    while (c->state == WS_OPEN) {
+        size_t consumed = 0;
+        wsp_ws_event ev;
+        int rc = wsp_ws_parse(&c->parser, buf + off, len - off, &consumed, &ev);
+        off += consumed;
+        if (rc == 0) break;
+        if (rc < 0) {
+            srv->st.closed_protocol++;
+            wsp_ws_close(c, (uint16_t)-rc, rc == -1007 ? "invalid utf-8" :
+                         rc == -1009 ? "frame too big" : "protocol error");
+            break;
+        }
+        c->last_frame_ms = wsp_now_ms(srv);
+        idle_touch(c);
+        switch (ev.type) {
+        case WSP_WS_EV_MESSAGE:
+            on_message(c, ev.data, ev.len);
+            if (c->state == WS_OPEN && !c->answered_ping) maybe_enter_fallback(c);
+            if (c->fallback) fallback_check(c);
+            break;
+        case WSP_WS_EV_PING:
+            send_frame(c, WSP_WS_OP_PONG, ev.data, ev.len);
+            break;
+        case WSP_WS_EV_PONG:
+            on_pong(c, ev.data, ev.len);
+            break;
+        case WSP_WS_EV_CLOSE: {
+            uint16_t code = ev.close_code == WSP_WS_CLOSE_NO_STATUS ? 0 : ev.close_code;
+            if (code == 0) {
+                /* An empty Close is answered with an empty Close. */
+                uint8_t h[2] = { 0x88, 0x00 };
+                evbuffer_add(c->out, h, 2);
+                c->state = WS_HANDSHAKE;   /* so wsp_ws_close adds no frame */
+            }
+            wsp_ws_close(c, code, "client close");
+            break;
+        }
+        }
+    }
+    *used = off;
+    return 0;
+}
+
+static void do_handshake(wsp_wsconn *c)
+{
+    wsp_ws_request req;
+    int rc = wsp_ws_handshake_parse((const char *)c->in, c->in_len, &req);
+    if (rc == 0) return;
+    char resp[512];
+    if (rc < 0) {
+        size_t n = wsp_ws_handshake_error(-rc, resp, sizeof(resp));
+        evbuffer_add(c->out, resp, n);
+        c->state = WS_OPEN;    /* lets close() run its normal path */
+        wsp_ws_close(c, 0, "bad handshake");
+        return;
+    }
+    size_t n = wsp_ws_handshake_response(&req, resp, sizeof(resp));
+    evbuffer_add(c->out, resp, n);
+    wsp_ws_mark_dirty(c);
+    c->state = WS_OPEN;
+    size_t rest = c->in_len - (size_t)rc;
+    memmove(c->in, c->in + rc, rest);
+    c->in_len = rest;
+}
+
+static int in_reserve(wsp_wsconn *c, size_t need)
+{
+    if (c->in_cap >= need) return 0;
+    size_t cap = c->in_cap ? c->in_cap : 512;
+    while (cap < need) cap *= 2;
+    uint8_t *p = realloc(c->in, cap);
+    if (!p) return -1;
+    c->in = p;
+    c->in_cap = cap;
+    return 0;
+}
+
+static void ws_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+    wsp_wsconn *c = arg;
+    wsp_server *srv = c->srv;
+    ssize_t n = recv(fd, srv->rbuf, srv->rbuf_cap, 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        wsp_ws_close(c, 0, n == 0 ? "peer closed" : "reset");
+        return;
+    }
+    if (n < 0) return;
+    if (c->state == WS_HANDSHAKE) {
+        if (in_reserve(c, c->in_len + (size_t)n) < 0) { wsp_ws_close(c, 0, "oom"); return; }
+        memcpy(c->in + c->in_len, srv->rbuf, (size_t)n);
+        c->in_len += (size_t)n;
+        if (c->in_len > WSP_WS_HANDSHAKE_MAX + 4096) c->in_len = WSP_WS_HANDSHAKE_MAX + 4096;
+        idle_touch(c);
+        do_handshake(c);
+        if (c->state != WS_OPEN || c->in_len == 0) return;
+        size_t used = 0;
+        handle_frames(c, c->in, c->in_len, &used);
+        if (c->state != WS_OPEN) return;
+        memmove(c->in, c->in + used, c->in_len - used);
+        c->in_len -= used;
+        return;
+    }
+    if (c->state != WS_OPEN) return;
+    size_t used = 0;
+    if (c->in_len == 0) {
+        /* Common case: parse straight from the shared buffer. */
+        handle_frames(c, srv->rbuf, (size_t)n, &used);
+        if (c->state != WS_OPEN) return;
+        size_t rest = (size_t)n - used;
+        if (rest) {
+            if (in_reserve(c, rest) < 0) { wsp_ws_close(c, 1011, "oom"); return; }
+            memcpy(c->in, srv->rbuf + used, rest);
+            c->in_len = rest;
+        }
+    } else {
+        if (in_reserve(c, c->in_len + (size_t)n) < 0) { wsp_ws_close(c, 1011, "oom"); return; }
+        memcpy(c->in + c->in_len, srv->rbuf, (size_t)n);
+        c->in_len += (size_t)n;
+        handle_frames(c, c->in, c->in_len, &used);
+        if (c->state != WS_OPEN) return;
+        memmove(c->in, c->in + used, c->in_len - used);
+        c->in_len -= used;
+    }
+    if (c->in_len == 0 && c->in_cap > 4096) {
+        /* Give back a big frame's buffer once it is parsed. */
+        free(c->in);
+        c->in = NULL;
+        c->in_cap = 0;
+    }
+}
+
+/* Write what is buffered; returns -1 when the connection broke. */
+static int flush_out(wsp_wsconn *c)
+{
+    while (evbuffer_get_length(c->out) > 0) {
+        int n = evbuffer_write(c->out, c->fd);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) break;
+            return -1;
+        }
+        if (n == 0) break;
+    }
+    if (evbuffer_get_length(c->out) > 0) event_add(c->wev, NULL);
+    return 0;
+}
+
+static void after_write(wsp_wsconn *c)
+{
+    if (c->state == WS_CLOSING) {
+        if (evbuffer_get_length(c->out) == 0) {
+            shutdown(c->fd, SHUT_WR);
+            queue_free(c);
+        }
+        return;
+    }
+    if (c->state == WS_OPEN && c->key && !wsp_ws_out_full(c) && c->key->tail
+        && c->cursor <= c->key->tail->seq)
+        wsp_outbox_pump(c);
+}
+
+static void ws_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+    wsp_wsconn *c = arg;
+    if (flush_out(c) < 0) {
+        if (c->state == WS_CLOSING) queue_free(c);
+        else wsp_ws_close(c, 0, "write error");
+        return;
+    }
+    after_write(c);
+}
+
+static void send_ping(wsp_wsconn *c)
+{
+    char p[24];
+    int n = snprintf(p, sizeof(p), "%llu", (unsigned long long)c->written_upto);
+    uint8_t h[10];
+    size_t hl = wsp_ws_frame_header(h, WSP_WS_OP_PING, (size_t)n);
+    evbuffer_add(c->out, h, hl);
+    evbuffer_add(c->out, p, (size_t)n);
+    int64_t now = wsp_now_ms(c->srv);
+    c->pinged_upto = c->written_upto;
+    c->last_ping_ms = now;
+    if (c->pings_unanswered == 0) c->first_unanswered_ping_ms = now;
+    c->pings_unanswered++;
+}
+
+/* The flush pass: once per loop iteration, after every callback of the
+ * iteration ran. One Ping per connection per pass, one write per pass. */
+void wsp_ws_flush_all(wsp_server *srv)
+{
+    wsp_wsconn *c = srv->dirty_head;
+    srv->dirty_head = NULL;
+    while (c) {
+        wsp_wsconn *n = c->dirty_next;
+        c->dirty = 0;
+        /* ping_due 2: a re-ping of unconfirmed output, same payload again. */
+        if (c->state == WS_OPEN && c->ping_due
+            && (c->written_upto > c->pinged_upto || c->ping_due == 2))
+            send_ping(c);
+        c->ping_due = 0;
+        if (c->state != WS_DEAD) {
+            if (flush_out(c) < 0) {
+                if (c->state == WS_CLOSING) queue_free(c);
+                else wsp_ws_close(c, 0, "write error");
+            } else {
+                after_write(c);
+            }
+        }
+        c = n;
+        if (!c && srv->dirty_head) {   /* closes above may have queued more */
+            c = srv->dirty_head;
+            srv->dirty_head = NULL;
+        }
+    }
+}
+
+/* Periodic: idle timeouts, lingering closes, re-pings and the TCP fallback. */
+void wsp_ws_sweep(wsp_server *srv)
+{
+    int64_t now = wsp_now_ms(srv);
+    int64_t idle_ms = (int64_t)(srv->cfg.heartbeat_timeout * 1000.0);
+    while (srv->idle_head && now - srv->idle_head->last_active_ms > idle_ms) {
+        srv->st.closed_timeout++;
+        wsp_ws_close(srv->idle_head, WSP_WS_CLOSE_GOING_AWAY, "heartbeat timeout");
+    }
+    int64_t reping_ms = (int64_t)(srv->cfg.ping_fallback_after * 1000.0 / 4);
+    if (reping_ms < 50) reping_ms = 50;
+    for (wsp_wsconn *c = srv->all_conns; c; ) {
+        wsp_wsconn *n = c->all_next;
+        if (c->state == WS_CLOSING && c->close_deadline_ms && now > c->close_deadline_ms) {
+            queue_free(c);
+        } else if (c->state == WS_OPEN && c->written_upto > c->confirmed_upto) {
+            if (c->fallback) fallback_check(c);
+            else if (now - c->last_ping_ms >= reping_ms) {
+                c->ping_due = 2;
+                wsp_ws_mark_dirty(c);
+            }
+        }
+        c = n;
+    }
+}
