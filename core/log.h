@@ -24,7 +24,10 @@ wsp_log *wsp_log_open(const char *path, const char *close_path,
                       wsp_log_level level, char *errbuf, size_t errlen);
 /* Flush what is queued, stop the writer thread, close files. NULL-safe. */
 void wsp_log_close(wsp_log *lg);
-/* Reopen files (SIGUSR1 / logrotate); done by the writer thread. Thread-safe. */
+/* Reopen files (SIGUSR1 / logrotate); done by the writer thread, in order:
+ * lines queued before the call go to the old file, later ones to the new.
+ * Thread-safe, but not async-signal-safe (it locks and allocates): call it
+ * from a libevent signal event, not from a raw signal handler. */
 void wsp_log_reopen(wsp_log *lg);
 /* Is level enabled? Cheap; lets callers skip formatting. NULL-safe (0). */
 int  wsp_log_enabled(const wsp_log *lg, wsp_log_level level);
@@ -45,6 +48,15 @@ void wsp_log_write(wsp_log *lg, const wsp_log_rec *r);
 /* printf-style free text line at level (start-up, errors). NULL-safe. */
 void wsp_log_msg(wsp_log *lg, wsp_log_level level, const char *event,
                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Lines lost: dropped because the queue was over its cap, or not written
+ * because write(2) failed. NULL-safe (0). */
 uint64_t wsp_log_dropped(const wsp_log *lg);
+/* Cap on the bytes of text queued for the writer (default 8 MiB). A line
+ * that would go over it is dropped and counted. Tests set a tiny cap. */
+void wsp_log_set_queue_cap(wsp_log *lg, size_t bytes);
+/* Block until every line (and reopen) queued before this call has been
+ * written out. For tests and orderly shutdowns; never call it on the loop
+ * thread in the hot path. NULL-safe. */
+void wsp_log_flush(wsp_log *lg);
 
 #endif

@@ -71,13 +71,28 @@ typedef struct wsp_config {
     char   *allowed_origins;    /* reserved (later issue) */
 } wsp_config;
 
-/* Fill *cfg with the defaults. */
+/* Fill *cfg with the defaults. Strings are malloc'd (free with
+ * wsp_config_free). If an allocation fails that string stays NULL, and
+ * wsp_config_copy (so wsp_server_new) fails with WSP_ERR_NOMEM on a config
+ * whose required strings (listens, store, data_dir, log files) are NULL. */
 void wsp_config_init(wsp_config *cfg);
 /* Set one option by its SPEC name ("ws_listen", "heartbeat_timeout", ...)
  * from its text form. Returns WSP_OK or WSP_ERR_OPTION with a message. */
 int  wsp_config_set(wsp_config *cfg, const char *name, const char *value,
                     char *errbuf, size_t errlen);
+/* Free the strings (the struct itself is the caller's); leaves every
+ * pointer NULL, so calling it twice is harmless. NULL-safe. */
 void wsp_config_free(wsp_config *cfg);
+/* Deep copy src into dst (dst is overwritten, not freed first). Returns
+ * WSP_OK, or WSP_ERR_NOMEM (also for a src missing a required string, see
+ * wsp_config_init) with dst left zeroed (nothing to free). */
+int  wsp_config_copy(wsp_config *dst, const wsp_config *src);
+/* Split a listen address "HOST:PORT" ("[::1]:5002" for IPv6) into host
+ * (copied into host[hostlen], brackets removed) and port (0-65535, 0 = any
+ * free port). Returns WSP_OK or WSP_ERR_OPTION with a message. Shared by
+ * the config validation, the listeners and the push client. */
+int  wsp_addr_split(const char *addr, char *host, size_t hostlen, int *port,
+                    char *errbuf, size_t errlen);
 
 typedef struct wsp_server wsp_server;
 
@@ -149,13 +164,29 @@ const char *wsp_server_errstr(wsp_server *srv);
 
 /* ---- push client (used by WsPush\Client; plain blocking socket) ---- */
 typedef struct wsp_client wsp_client;
-/* address "tcp://host:port" or "host:port". */
+/* address "tcp://host:port" or "host:port" ("[::1]:5002" for IPv6; host
+ * names resolved with getaddrinfo, which has no timeout). timeout: seconds
+ * for the connect and for each wait on the socket (not the whole call);
+ * <= 0 waits forever. Connects lazily, on the first send. Returns NULL only
+ * when out of memory; an invalid address makes every send fail with
+ * WSP_ERR_IO and the reason in wsp_client_errstr. Free with wsp_client_free. */
 wsp_client *wsp_client_new(const char *address, double timeout);
+/* Same, but an invalid address is reported now: WSP_ERR_OPTION (message in
+ * errbuf), WSP_ERR_NOMEM, or WSP_OK with *out set. */
+int  wsp_client_new_ex(const char *address, double timeout, wsp_client **out,
+                       char *errbuf, size_t errlen);
 void wsp_client_free(wsp_client *c);
 /* Send n lines (no newline inside) pipelined, read n replies into replies[i]
  * (static strings "ok" / "queued" / "fail"). Reconnects once if the cached
  * connection turns out dead before anything was written.
- * Returns WSP_OK or WSP_ERR_IO (message via wsp_client_errstr). */
+ * Returns WSP_OK or WSP_ERR_IO (WSP_ERR_NOMEM when out of memory; message
+ * via wsp_client_errstr). Details: a line containing '\n' is answered "fail" without being sent.
+ * When the server closes after a "fail" (a line over its max_line), the
+ * lines after it, which it never read, are sent on a new connection. On
+ * WSP_ERR_IO, replies[i] is set for the lines answered before the error and
+ * NULL for the others (those may or may not have been pushed). After any
+ * "fail" the connection is dropped and the next call reconnects.
+ * Not thread-safe: one client per thread. */
 int  wsp_client_send_lines(wsp_client *c, const char *const *lines,
                            const size_t *lens, size_t n, const char **replies);
 const char *wsp_client_errstr(wsp_client *c);

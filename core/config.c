@@ -1,0 +1,407 @@
+/*
+ * config.c - the server options (SPEC 8): defaults, strict parsing of each
+ * option from its text form, deep copy and free.
+ *
+ * Every option arrives as text (from PHP's options array, the CLI or a
+ * test), so there is exactly one parser per option kind and one message
+ * shape: `<name>: expected <what>, got "<value>"`. A bad value never
+ * changes the config: we parse into locals first and commit at the end.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wsp.h"
+
+/* Upper bound for the byte-size options. A frame, a push line or an output
+ * buffer larger than this is a misconfiguration, not a need: each such
+ * buffer is held in memory per connection. */
+#define WSP_CFG_SIZE_MAX ((size_t)1 << 30)
+
+typedef enum wsp_opt_kind {
+    WSP_OPT_LISTEN,     /* HOST:PORT */
+    WSP_OPT_SECONDS,    /* positive, fractions allowed */
+    WSP_OPT_COUNT,      /* positive integer that fits an int */
+    WSP_OPT_SIZE,       /* positive bytes, optional K / M suffix */
+    WSP_OPT_STORE,      /* file | memory | redis://... */
+    WSP_OPT_DIR,        /* non-empty path */
+    WSP_OPT_LOGPATH,    /* path, "" disables */
+    WSP_OPT_FSYNC,
+    WSP_OPT_LEVEL,
+    WSP_OPT_TEXT,       /* free text (reserved options) */
+} wsp_opt_kind;
+
+typedef struct wsp_opt {
+    const char   *name;
+    wsp_opt_kind  kind;
+    size_t        off;  /* offset of the field in wsp_config */
+} wsp_opt;
+
+#define WSP_OPT(n, k) { #n, k, offsetof(wsp_config, n) }
+static const wsp_opt wsp_opts[] = {
+    WSP_OPT(ws_listen, WSP_OPT_LISTEN),
+    WSP_OPT(push_listen, WSP_OPT_LISTEN),
+    WSP_OPT(heartbeat_timeout, WSP_OPT_SECONDS),
+    WSP_OPT(retry_max, WSP_OPT_COUNT),
+    WSP_OPT(ttl, WSP_OPT_SECONDS),
+    WSP_OPT(queue_limit, WSP_OPT_COUNT),
+    WSP_OPT(max_frame, WSP_OPT_SIZE),
+    WSP_OPT(max_line, WSP_OPT_SIZE),
+    WSP_OPT(max_output, WSP_OPT_SIZE),
+    WSP_OPT(store, WSP_OPT_STORE),
+    WSP_OPT(data_dir, WSP_OPT_DIR),
+    WSP_OPT(fsync, WSP_OPT_FSYNC),
+    WSP_OPT(log_file, WSP_OPT_LOGPATH),
+    WSP_OPT(close_log_file, WSP_OPT_LOGPATH),
+    WSP_OPT(log_level, WSP_OPT_LEVEL),
+    WSP_OPT(ping_fallback_after, WSP_OPT_SECONDS),
+    WSP_OPT(push_token, WSP_OPT_TEXT),
+    WSP_OPT(auth_secret, WSP_OPT_TEXT),
+    WSP_OPT(allowed_origins, WSP_OPT_TEXT),
+};
+#undef WSP_OPT
+#define WSP_NOPTS (sizeof(wsp_opts) / sizeof(wsp_opts[0]))
+
+static const char *const wsp_fsync_names[] = {
+    [WSP_FSYNC_BATCH] = "batch", [WSP_FSYNC_ALWAYS] = "always",
+    [WSP_FSYNC_EVERYSEC] = "everysec", [WSP_FSYNC_OFF] = "off",
+};
+static const char *const wsp_level_names[] = {
+    [WSP_LOG_DEBUG] = "debug", [WSP_LOG_INFO] = "info",
+    [WSP_LOG_WARN] = "warn", [WSP_LOG_ERROR] = "error",
+};
+
+static void wsp_cfg_err(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void wsp_cfg_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (!errbuf || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* The string fields, for free and copy: one list so a new string option
+ * cannot be forgotten in one of them. */
+static const size_t wsp_str_fields[] = {
+    offsetof(wsp_config, ws_listen), offsetof(wsp_config, push_listen),
+    offsetof(wsp_config, store), offsetof(wsp_config, data_dir),
+    offsetof(wsp_config, log_file), offsetof(wsp_config, close_log_file),
+    offsetof(wsp_config, push_token), offsetof(wsp_config, auth_secret),
+    offsetof(wsp_config, allowed_origins),
+};
+/* Of those, the ones that always have a value (the first six). */
+#define WSP_REQUIRED_STRS 6
+
+static char **wsp_str_at(wsp_config *cfg, size_t off)
+{
+    return (char **)(void *)((char *)cfg + off);
+}
+
+void wsp_config_init(wsp_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    /* strdup failures leave NULL; wsp_config_copy turns that into NOMEM. */
+    cfg->ws_listen = strdup("0.0.0.0:5001");
+    cfg->push_listen = strdup("127.0.0.1:5002");
+    cfg->heartbeat_timeout = 12;
+    cfg->retry_max = 5;
+    cfg->ttl = 3600;
+    cfg->queue_limit = 2000;
+    cfg->max_frame = 1u << 20;
+    cfg->max_line = 1u << 20;
+    cfg->max_output = 4u << 20;
+    cfg->store = strdup("file");
+    cfg->data_dir = strdup("runtime/wspush");
+    cfg->fsync = WSP_FSYNC_BATCH;
+    cfg->log_file = strdup("runtime/logs/workman.log");
+    cfg->close_log_file = strdup("runtime/logs/workman_close.log");
+    cfg->log_level = WSP_LOG_INFO;
+    cfg->ping_fallback_after = 30;
+}
+
+void wsp_config_free(wsp_config *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < sizeof(wsp_str_fields) / sizeof(wsp_str_fields[0]); i++) {
+        char **p = wsp_str_at(cfg, wsp_str_fields[i]);
+        free(*p);
+        *p = NULL;
+    }
+}
+
+int wsp_config_copy(wsp_config *dst, const wsp_config *src)
+{
+    size_t i;
+
+    *dst = *src;
+    /* Null the strings first so the cleanup path frees only our copies. */
+    for (i = 0; i < sizeof(wsp_str_fields) / sizeof(wsp_str_fields[0]); i++)
+        *wsp_str_at(dst, wsp_str_fields[i]) = NULL;
+    for (i = 0; i < sizeof(wsp_str_fields) / sizeof(wsp_str_fields[0]); i++) {
+        const char *s = *wsp_str_at((wsp_config *)src, wsp_str_fields[i]);
+        if (!s) {
+            if (i < WSP_REQUIRED_STRS)
+                goto fail;   /* wsp_config_init ran out of memory */
+            continue;
+        }
+        if (!(*wsp_str_at(dst, wsp_str_fields[i]) = strdup(s)))
+            goto fail;
+    }
+    return WSP_OK;
+fail:
+    wsp_config_free(dst);
+    memset(dst, 0, sizeof(*dst));
+    return WSP_ERR_NOMEM;
+}
+
+int wsp_addr_split(const char *addr, char *host, size_t hostlen, int *port,
+                   char *errbuf, size_t errlen)
+{
+    const char *h, *colon, *p;
+    size_t hl;
+    long v = 0;
+
+    if (!addr || !*addr)
+        goto bad;
+    if (addr[0] == '[') {
+        /* IPv6 literal: the brackets are what make the port unambiguous. */
+        const char *close = strchr(addr, ']');
+        if (!close || close[1] != ':')
+            goto bad;
+        h = addr + 1;
+        hl = (size_t)(close - h);
+        colon = close + 1;
+        if (hl == 0 || strspn(h, "0123456789abcdefABCDEF:.") < hl)
+            goto bad;
+    } else {
+        colon = strrchr(addr, ':');
+        if (!colon)
+            goto bad;
+        h = addr;
+        hl = (size_t)(colon - addr);
+        /* Hostname or IPv4; an unbracketed IPv6 literal lands here and is
+         * refused by the character set (':' is not in it). */
+        if (hl == 0 || strspn(h, "abcdefghijklmnopqrstuvwxyz"
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") < hl)
+            goto bad;
+    }
+    p = colon + 1;
+    if (!*p || strlen(p) > 5 || strspn(p, "0123456789") != strlen(p))
+        goto bad_port;
+    v = strtol(p, NULL, 10);
+    if (v > 65535)
+        goto bad_port;
+    if (hl + 1 > hostlen) {
+        wsp_cfg_err(errbuf, errlen, "host name too long in \"%s\"", addr);
+        return WSP_ERR_OPTION;
+    }
+    if (host) {
+        memcpy(host, h, hl);
+        host[hl] = '\0';
+    }
+    if (port)
+        *port = (int)v;
+    return WSP_OK;
+bad_port:
+    wsp_cfg_err(errbuf, errlen,
+                "expected a port 0-65535 after the last ':', got \"%s\"", addr);
+    return WSP_ERR_OPTION;
+bad:
+    wsp_cfg_err(errbuf, errlen,
+                "expected HOST:PORT (IPv6 as [ADDR]:PORT), got \"%s\"",
+                addr ? addr : "");
+    return WSP_ERR_OPTION;
+}
+
+/* strtod accepts "nan", "inf", hex floats and leading blanks; none of them
+ * is a sensible number of seconds, so only plain decimal text is taken. */
+static int wsp_parse_seconds(const char *v, double *out)
+{
+    char *end;
+    double d;
+
+    if (!*v || strspn(v, "0123456789.eE+-") != strlen(v))
+        return -1;
+    errno = 0;
+    d = strtod(v, &end);
+    if (*end || errno || !isfinite(d) || d <= 0)
+        return -1;
+    *out = d;
+    return 0;
+}
+
+static int wsp_parse_count(const char *v, int *out)
+{
+    char *end;
+    long long n;
+
+    if (!*v || strspn(v, "0123456789") != strlen(v))
+        return -1;
+    errno = 0;
+    n = strtoll(v, &end, 10);
+    if (*end || errno || n <= 0 || n > 2147483647LL)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+/* Bytes, or a K / M suffix (binary: 1K = 1024), case-insensitive. */
+static int wsp_parse_size(const char *v, size_t *out)
+{
+    size_t digits = strspn(v, "0123456789"), mul = 1;
+    unsigned long long n;
+
+    if (digits == 0 || digits > 12)
+        return -1;
+    if (v[digits] == 'k' || v[digits] == 'K')
+        mul = 1024;
+    else if (v[digits] == 'm' || v[digits] == 'M')
+        mul = 1024 * 1024;
+    else if (v[digits] != '\0')
+        return -1;
+    if (mul != 1 && v[digits + 1] != '\0')
+        return -1;
+    n = strtoull(v, NULL, 10);
+    if (n == 0 || n > WSP_CFG_SIZE_MAX / mul)
+        return -1;
+    *out = (size_t)n * mul;
+    return 0;
+}
+
+static int wsp_parse_enum(const char *v, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Replace the string field at *slot with a copy of v. */
+static int wsp_set_str(char **slot, const char *v, const char *name,
+                       char *errbuf, size_t errlen)
+{
+    char *copy = strdup(v);
+    if (!copy) {
+        wsp_cfg_err(errbuf, errlen, "%s: out of memory", name);
+        return WSP_ERR_NOMEM;
+    }
+    free(*slot);
+    *slot = copy;
+    return WSP_OK;
+}
+
+int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
+                   char *errbuf, size_t errlen)
+{
+    const wsp_opt *o = NULL;
+    void *field;
+    char addr_err[160];
+
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    for (size_t i = 0; name && i < WSP_NOPTS; i++)
+        if (strcmp(wsp_opts[i].name, name) == 0)
+            o = &wsp_opts[i];
+    if (!o) {
+        /* Name the offender and the valid names: a typo should be a
+         * one-glance fix. */
+        char known[512];
+        size_t used = 0;
+        known[0] = '\0';
+        for (size_t i = 0; i < WSP_NOPTS && used < sizeof(known); i++)
+            used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s",
+                                     i ? ", " : "", wsp_opts[i].name);
+        wsp_cfg_err(errbuf, errlen, "unknown option \"%s\" (known options: %s)",
+                    name ? name : "(null)", known);
+        return WSP_ERR_OPTION;
+    }
+    if (!value) {
+        wsp_cfg_err(errbuf, errlen, "%s: missing value", o->name);
+        return WSP_ERR_OPTION;
+    }
+    field = (char *)cfg + o->off;
+
+    switch (o->kind) {
+    case WSP_OPT_LISTEN:
+        if (wsp_addr_split(value, NULL, 256, NULL, addr_err, sizeof(addr_err)) != WSP_OK) {
+            wsp_cfg_err(errbuf, errlen, "%s: %s", o->name, addr_err);
+            return WSP_ERR_OPTION;
+        }
+        return wsp_set_str(field, value, o->name, errbuf, errlen);
+    case WSP_OPT_SECONDS:
+        if (wsp_parse_seconds(value, field) != 0) {
+            wsp_cfg_err(errbuf, errlen,
+                        "%s: expected a positive number of seconds, got \"%s\"",
+                        o->name, value);
+            return WSP_ERR_OPTION;
+        }
+        return WSP_OK;
+    case WSP_OPT_COUNT:
+        if (wsp_parse_count(value, field) != 0) {
+            wsp_cfg_err(errbuf, errlen,
+                        "%s: expected a positive integer, got \"%s\"", o->name, value);
+            return WSP_ERR_OPTION;
+        }
+        return WSP_OK;
+    case WSP_OPT_SIZE:
+        if (wsp_parse_size(value, field) != 0) {
+            wsp_cfg_err(errbuf, errlen,
+                        "%s: expected a positive size in bytes (suffix K or M "
+                        "allowed, at most 1024M), got \"%s\"", o->name, value);
+            return WSP_ERR_OPTION;
+        }
+        return WSP_OK;
+    case WSP_OPT_STORE:
+        /* "redis://" alone has no host to connect to. */
+        if (strcmp(value, "file") != 0 && strcmp(value, "memory") != 0 &&
+            !(strncmp(value, "redis://", 8) == 0 && value[8] != '\0')) {
+            wsp_cfg_err(errbuf, errlen,
+                        "%s: expected file, memory or redis://HOST[:PORT], got \"%s\"",
+                        o->name, value);
+            return WSP_ERR_OPTION;
+        }
+        return wsp_set_str(field, value, o->name, errbuf, errlen);
+    case WSP_OPT_DIR:
+        if (!*value) {
+            wsp_cfg_err(errbuf, errlen, "%s: expected a directory path, got \"\"",
+                        o->name);
+            return WSP_ERR_OPTION;
+        }
+        return wsp_set_str(field, value, o->name, errbuf, errlen);
+    case WSP_OPT_LOGPATH:
+    case WSP_OPT_TEXT:
+        return wsp_set_str(field, value, o->name, errbuf, errlen);
+    case WSP_OPT_FSYNC: {
+        int f = wsp_parse_enum(value, wsp_fsync_names, 4);
+        if (f < 0) {
+            wsp_cfg_err(errbuf, errlen,
+                        "%s: expected always, batch, everysec or off, got \"%s\"",
+                        o->name, value);
+            return WSP_ERR_OPTION;
+        }
+        cfg->fsync = (wsp_fsync_policy)f;
+        return WSP_OK;
+    }
+    case WSP_OPT_LEVEL: {
+        int l = wsp_parse_enum(value, wsp_level_names, 4);
+        if (l < 0) {
+            wsp_cfg_err(errbuf, errlen,
+                        "%s: expected debug, info, warn or error, got \"%s\"",
+                        o->name, value);
+            return WSP_ERR_OPTION;
+        }
+        cfg->log_level = (wsp_log_level)l;
+        return WSP_OK;
+    }
+    }
+    return WSP_ERR_OPTION;   /* not reached: every kind is handled above */
+}

@@ -1,0 +1,588 @@
+/*
+ * log.c - the event log (SPEC 9): producers format a line and queue it, a
+ * writer thread writes the queue out in batches with write(2).
+ *
+ * Why a thread: the event loop must never wait on a disk. Producers only
+ * format into a stack buffer, copy into a malloc'd node and link it under a
+ * mutex; the writer takes the whole list at once and writes it through a
+ * 64 KiB buffer per file, so one write(2) carries many lines. The queue is
+ * capped in bytes; a line that would go over the cap is dropped and counted,
+ * so a stuck disk costs log lines, never delivery.
+ *
+ * Reopen (logrotate) is a marker node in the same queue, so lines queued
+ * before the request land in the old file and later ones in the new file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define WSP_LOG_DEFAULT_CAP ((size_t)8 << 20)
+#define WSP_LOG_OUTBUF      (64 * 1024)
+#define WSP_LOG_KEY_MAX     120   /* bytes of key kept (SPEC 9) */
+#define WSP_LOG_CONTENT_MAX 200   /* bytes of content kept (SPEC 9) */
+#define WSP_LOG_WORD_MAX    32    /* event and result names */
+#define WSP_LOG_MSG_MAX     1024  /* free text of wsp_log_msg */
+/* Worst case of one formatted line: every kept byte escaped as \xHH. */
+#define WSP_LOG_LINE_MAX    (256 + 4 * (WSP_LOG_MSG_MAX + 2 * WSP_LOG_WORD_MAX + \
+                                     WSP_LOG_KEY_MAX))
+#define WSP_LOG_OFF         (WSP_LOG_ERROR + 1)   /* level when no file is open */
+
+enum wsp_log_node_kind {
+    WSP_LOG_NODE_MAIN,    /* main log only */
+    WSP_LOG_NODE_BOTH,    /* main log and close log */
+    WSP_LOG_NODE_REOPEN,  /* marker: reopen both files here */
+};
+
+typedef struct wsp_log_node {
+    struct wsp_log_node *next;
+    size_t len;
+    int    kind;
+    char   text[];
+} wsp_log_node;
+
+/* One output file, touched only by the writer thread after open. */
+typedef struct wsp_log_out {
+    char  *path;          /* NULL = disabled */
+    int    fd;
+    size_t len, lines;    /* buffered bytes and how many lines they hold */
+    char   buf[WSP_LOG_OUTBUF];
+} wsp_log_out;
+
+struct wsp_log {
+    int level;            /* fixed at open: read without the lock */
+    pthread_mutex_t mu;
+    pthread_cond_t  wake;     /* producers -> writer */
+    pthread_cond_t  done;     /* writer -> wsp_log_flush */
+    wsp_log_node   *head, *tail;
+    size_t   pending;         /* bytes queued, not yet taken by the writer */
+    size_t   cap;
+    uint64_t queued_gen;      /* nodes linked so far */
+    uint64_t done_gen;        /* nodes written so far */
+    int      stop;
+    int      reopen_lost;     /* a reopen whose marker could not be allocated */
+    uint64_t dropped;         /* atomic (__atomic builtins) */
+    pthread_t thread;
+    wsp_log_out main, close;
+};
+
+static void wsp_log_err(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void wsp_log_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (!errbuf || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static void wsp_log_count_drop(wsp_log *lg, uint64_t n)
+{
+    __atomic_add_fetch(&lg->dropped, n, __ATOMIC_RELAXED);
+}
+
+/* mkdir -p of the directory part of path. Returns 0, or -1 with errno set
+ * and the failing directory in dir_out. */
+static int wsp_mkdir_parents(const char *path, char *dir_out, size_t dir_len)
+{
+    char *tmp = strdup(path);
+    int rc = 0;
+
+    if (!tmp)
+        return -1;
+    /* Start at 1 so an absolute path does not try mkdir(""). */
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+            snprintf(dir_out, dir_len, "%s", tmp);
+            rc = -1;
+            goto out;
+        }
+        *p = '/';
+    }
+out:
+    free(tmp);
+    return rc;
+}
+
+static int wsp_log_open_file(const char *path, char *errbuf, size_t errlen)
+{
+    char dir[512];
+    int fd;
+
+    if (wsp_mkdir_parents(path, dir, sizeof(dir)) != 0) {
+        wsp_log_err(errbuf, errlen, "cannot create directory %s for log file %s: %s",
+                    dir, path, strerror(errno));
+        return -1;
+    }
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        wsp_log_err(errbuf, errlen, "cannot open log file %s: %s", path,
+                    strerror(errno));
+    return fd;
+}
+
+/* Write the buffered lines of one file. Lines that do not reach the file
+ * count as dropped: the operator asks "was anything lost", not "why". */
+static void wsp_log_out_flush(wsp_log *lg, wsp_log_out *o)
+{
+    size_t off = 0;
+
+    while (off < o->len) {
+        ssize_t w = write(o->fd, o->buf + off, o->len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            wsp_log_count_drop(lg, o->lines);
+            break;
+        }
+        off += (size_t)w;
+    }
+    o->len = 0;
+    o->lines = 0;
+}
+
+static void wsp_log_out_add(wsp_log *lg, wsp_log_out *o, const char *s, size_t n)
+{
+    if (o->fd < 0)
+        return;
+    if (o->len + n > sizeof(o->buf))
+        wsp_log_out_flush(lg, o);
+    memcpy(o->buf + o->len, s, n);   /* n <= WSP_LOG_LINE_MAX < buffer */
+    o->len += n;
+    o->lines++;
+}
+
+/* Writer thread only. A file that cannot be reopened keeps its old
+ * descriptor: writing to a renamed file beats losing lines. */
+static void wsp_log_out_reopen(wsp_log *lg, wsp_log_out *o)
+{
+    int fd;
+
+    if (!o->path)
+        return;
+    wsp_log_out_flush(lg, o);
+    fd = wsp_log_open_file(o->path, NULL, 0);
+    if (fd < 0)
+        return;
+    if (o->fd >= 0)
+        close(o->fd);
+    o->fd = fd;
+}
+
+static void *wsp_log_writer(void *arg)
+{
+    wsp_log *lg = arg;
+
+    pthread_mutex_lock(&lg->mu);
+    for (;;) {
+        wsp_log_node *batch;
+        uint64_t gen;
+        int reopen;
+
+        while (!lg->head && !lg->stop && !lg->reopen_lost)
+            pthread_cond_wait(&lg->wake, &lg->mu);
+        if (!lg->head && !lg->reopen_lost && lg->stop)
+            break;
+        batch = lg->head;
+        lg->head = lg->tail = NULL;
+        lg->pending = 0;
+        gen = lg->queued_gen;
+        reopen = lg->reopen_lost;
+        lg->reopen_lost = 0;
+        pthread_mutex_unlock(&lg->mu);
+
+        if (reopen) {
+            wsp_log_out_reopen(lg, &lg->main);
+            wsp_log_out_reopen(lg, &lg->close);
+        }
+        while (batch) {
+            wsp_log_node *n = batch;
+            batch = n->next;
+            if (n->kind == WSP_LOG_NODE_REOPEN) {
+                wsp_log_out_reopen(lg, &lg->main);
+                wsp_log_out_reopen(lg, &lg->close);
+            } else {
+                wsp_log_out_add(lg, &lg->main, n->text, n->len);
+                if (n->kind == WSP_LOG_NODE_BOTH)
+                    wsp_log_out_add(lg, &lg->close, n->text, n->len);
+            }
+            free(n);
+        }
+        if (lg->main.fd >= 0)
+            wsp_log_out_flush(lg, &lg->main);
+        if (lg->close.fd >= 0)
+            wsp_log_out_flush(lg, &lg->close);
+
+        pthread_mutex_lock(&lg->mu);
+        lg->done_gen = gen;
+        pthread_cond_broadcast(&lg->done);
+    }
+    pthread_mutex_unlock(&lg->mu);
+    return NULL;
+}
+
+static void wsp_log_out_init(wsp_log_out *o)
+{
+    o->path = NULL;
+    o->fd = -1;
+    o->len = o->lines = 0;
+}
+
+wsp_log *wsp_log_open(const char *path, const char *close_path,
+                      wsp_log_level level, char *errbuf, size_t errlen)
+{
+    wsp_log *lg = calloc(1, sizeof(*lg));
+    sigset_t all, old;
+    int sync_ready = 0, rc;
+
+    if (!lg) {
+        wsp_log_err(errbuf, errlen, "out of memory");
+        return NULL;
+    }
+    wsp_log_out_init(&lg->main);
+    wsp_log_out_init(&lg->close);
+    lg->cap = WSP_LOG_DEFAULT_CAP;
+    lg->level = level;
+    if (pthread_mutex_init(&lg->mu, NULL) != 0)
+        goto fail_nosync;
+    if (pthread_cond_init(&lg->wake, NULL) != 0) {
+        pthread_mutex_destroy(&lg->mu);
+        goto fail_nosync;
+    }
+    if (pthread_cond_init(&lg->done, NULL) != 0) {
+        pthread_cond_destroy(&lg->wake);
+        pthread_mutex_destroy(&lg->mu);
+        goto fail_nosync;
+    }
+    sync_ready = 1;
+
+    if (path && *path) {
+        if (!(lg->main.path = strdup(path)))
+            goto fail_nomem;
+        if ((lg->main.fd = wsp_log_open_file(path, errbuf, errlen)) < 0)
+            goto fail;
+    }
+    if (close_path && *close_path) {
+        if (!(lg->close.path = strdup(close_path)))
+            goto fail_nomem;
+        if ((lg->close.fd = wsp_log_open_file(close_path, errbuf, errlen)) < 0)
+            goto fail;
+    }
+    if (lg->main.fd < 0 && lg->close.fd < 0)
+        lg->level = WSP_LOG_OFF;   /* nothing to write: format nothing */
+
+    /* The writer must never be the thread that receives SIGTERM / SIGUSR1
+     * meant for the process; it inherits this mask. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&lg->thread, NULL, wsp_log_writer, lg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        wsp_log_err(errbuf, errlen, "cannot start the log writer thread: %s",
+                    strerror(rc));
+        goto fail;
+    }
+    return lg;
+
+fail_nosync:
+    wsp_log_err(errbuf, errlen, "cannot initialise log locks");
+    goto fail;
+fail_nomem:
+    wsp_log_err(errbuf, errlen, "out of memory");
+fail:
+    if (lg->main.fd >= 0)
+        close(lg->main.fd);
+    if (lg->close.fd >= 0)
+        close(lg->close.fd);
+    free(lg->main.path);
+    free(lg->close.path);
+    if (sync_ready) {
+        pthread_cond_destroy(&lg->done);
+        pthread_cond_destroy(&lg->wake);
+        pthread_mutex_destroy(&lg->mu);
+    }
+    free(lg);
+    return NULL;
+}
+
+void wsp_log_close(wsp_log *lg)
+{
+    if (!lg)
+        return;
+    pthread_mutex_lock(&lg->mu);
+    lg->stop = 1;
+    pthread_cond_signal(&lg->wake);
+    pthread_mutex_unlock(&lg->mu);
+    /* The writer drains the whole queue before it sees stop. */
+    pthread_join(lg->thread, NULL);
+    if (lg->main.fd >= 0)
+        close(lg->main.fd);
+    if (lg->close.fd >= 0)
+        close(lg->close.fd);
+    free(lg->main.path);
+    free(lg->close.path);
+    pthread_cond_destroy(&lg->done);
+    pthread_cond_destroy(&lg->wake);
+    pthread_mutex_destroy(&lg->mu);
+    free(lg);
+}
+
+/* Link a node, or drop it when the queue is over its cap. Takes n. */
+static void wsp_log_enqueue(wsp_log *lg, wsp_log_node *n)
+{
+    pthread_mutex_lock(&lg->mu);
+    if (n->kind != WSP_LOG_NODE_REOPEN && lg->pending + n->len > lg->cap) {
+        pthread_mutex_unlock(&lg->mu);
+        free(n);
+        wsp_log_count_drop(lg, 1);
+        return;
+    }
+    n->next = NULL;
+    if (lg->tail)
+        lg->tail->next = n;
+    else
+        lg->head = n;
+    lg->tail = n;
+    lg->pending += n->len;
+    lg->queued_gen++;
+    pthread_cond_signal(&lg->wake);
+    pthread_mutex_unlock(&lg->mu);
+}
+
+static void wsp_log_queue_text(wsp_log *lg, const char *s, size_t len, int kind)
+{
+    wsp_log_node *n = malloc(sizeof(*n) + len);
+
+    if (!n) {
+        wsp_log_count_drop(lg, 1);
+        return;
+    }
+    n->len = len;
+    n->kind = kind;
+    memcpy(n->text, s, len);
+    wsp_log_enqueue(lg, n);
+}
+
+void wsp_log_reopen(wsp_log *lg)
+{
+    wsp_log_node *n;
+
+    if (!lg)
+        return;
+    n = malloc(sizeof(*n));
+    if (!n) {
+        /* Out of memory: still reopen, just not at an exact position. */
+        pthread_mutex_lock(&lg->mu);
+        lg->reopen_lost = 1;
+        pthread_cond_signal(&lg->wake);
+        pthread_mutex_unlock(&lg->mu);
+        return;
+    }
+    n->len = 0;
+    n->kind = WSP_LOG_NODE_REOPEN;
+    wsp_log_enqueue(lg, n);
+}
+
+void wsp_log_flush(wsp_log *lg)
+{
+    uint64_t target;
+
+    if (!lg)
+        return;
+    pthread_mutex_lock(&lg->mu);
+    target = lg->queued_gen;
+    while (lg->done_gen < target)
+        pthread_cond_wait(&lg->done, &lg->mu);
+    pthread_mutex_unlock(&lg->mu);
+}
+
+int wsp_log_enabled(const wsp_log *lg, wsp_log_level level)
+{
+    return lg && (int)level >= lg->level;
+}
+
+uint64_t wsp_log_dropped(const wsp_log *lg)
+{
+    return lg ? __atomic_load_n(&lg->dropped, __ATOMIC_RELAXED) : 0;
+}
+
+void wsp_log_set_queue_cap(wsp_log *lg, size_t bytes)
+{
+    if (!lg)
+        return;
+    pthread_mutex_lock(&lg->mu);
+    lg->cap = bytes;
+    pthread_mutex_unlock(&lg->mu);
+}
+
+/* ---- formatting ---- */
+
+/* Longest prefix of s[0..len) of at most max bytes that does not end inside
+ * a UTF-8 sequence. Invalid input (a run of continuation bytes longer than
+ * a character) is cut at max rather than backed off further. */
+static size_t wsp_utf8_cut(const char *s, size_t len, size_t max)
+{
+    size_t n, back = 0;
+
+    if (len <= max)
+        return len;
+    n = max;
+    while (n > 0 && back < 3 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+        n--;
+        back++;
+    }
+    if (((unsigned char)s[n] & 0xC0) == 0x80)
+        return max;   /* not UTF-8 here anyway */
+    return n;
+}
+
+/* Copy s[0..n) escaping what would break the one-line format: \n \r \t
+ * and other control bytes as \xHH. Backslashes are kept as they are so a
+ * JSON payload in the log greps like the payload itself. Needs 4n bytes. */
+static size_t wsp_log_escape(char *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *o = out;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n') {
+            *o++ = '\\'; *o++ = 'n';
+        } else if (c == '\r') {
+            *o++ = '\\'; *o++ = 'r';
+        } else if (c == '\t') {
+            *o++ = '\\'; *o++ = 't';
+        } else if (c < 0x20 || c == 0x7f) {
+            *o++ = '\\'; *o++ = 'x';
+            *o++ = hex[c >> 4]; *o++ = hex[c & 15];
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    return (size_t)(o - out);
+}
+
+/* Append a field: "-" for NULL, else the cut and escaped text. */
+static size_t wsp_log_field(char *out, const char *s, size_t len, size_t max)
+{
+    if (!s) {
+        out[0] = '-';
+        return 1;
+    }
+    return wsp_log_escape(out, s, wsp_utf8_cut(s, len, max));
+}
+
+/* "YYYY-MM-DD HH:MM:SS.mmm" in local time (23 bytes). localtime_r takes a
+ * process-wide lock in glibc, so each thread keeps the last second. */
+static size_t wsp_log_time(char *out)
+{
+    static __thread time_t last_sec = (time_t)-1;
+    static __thread char last[24];
+    struct timespec ts;
+    struct tm tm;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (ts.tv_sec != last_sec) {
+        localtime_r(&ts.tv_sec, &tm);
+        strftime(last, sizeof(last), "%Y-%m-%d %H:%M:%S", &tm);
+        last_sec = ts.tv_sec;
+    }
+    memcpy(out, last, 19);
+    {
+        unsigned ms = (unsigned)(ts.tv_nsec / 1000000) % 1000;
+        out[19] = '.';
+        out[20] = (char)('0' + ms / 100);
+        out[21] = (char)('0' + ms / 10 % 10);
+        out[22] = (char)('0' + ms % 10);
+    }
+    return 23;
+}
+
+/* The line up to and including " content=": time, event, conn, key, seq,
+ * result. Returns its length. */
+static size_t wsp_log_head(char *buf, const char *event, uint64_t conn_id,
+                           const char *key, size_t key_len, uint64_t seq_from,
+                           uint64_t seq_to, const char *result)
+{
+    size_t n = wsp_log_time(buf);
+
+    buf[n++] = ' ';
+    n += wsp_log_field(buf + n, event, event ? strlen(event) : 0, WSP_LOG_WORD_MAX);
+    if (conn_id)
+        n += (size_t)sprintf(buf + n, " conn=%llu", (unsigned long long)conn_id);
+    else
+        n += (size_t)sprintf(buf + n, " conn=-");
+    memcpy(buf + n, " key=", 5);
+    n += 5;
+    n += wsp_log_field(buf + n, key, key_len, WSP_LOG_KEY_MAX);
+    if (seq_from == 0 && seq_to == 0)
+        n += (size_t)sprintf(buf + n, " seq=-");
+    else if (seq_to <= seq_from)
+        n += (size_t)sprintf(buf + n, " seq=%llu", (unsigned long long)seq_from);
+    else
+        n += (size_t)sprintf(buf + n, " seq=%llu-%llu",
+                             (unsigned long long)seq_from, (unsigned long long)seq_to);
+    memcpy(buf + n, " result=", 8);
+    n += 8;
+    n += wsp_log_field(buf + n, result, result ? strlen(result) : 0, WSP_LOG_WORD_MAX);
+    memcpy(buf + n, " content=", 9);
+    n += 9;
+    return n;
+}
+
+void wsp_log_write(wsp_log *lg, const wsp_log_rec *r)
+{
+    char buf[WSP_LOG_LINE_MAX];
+    size_t n;
+    int both;
+
+    if (!r || !wsp_log_enabled(lg, r->level))
+        return;
+    both = r->to_close_log && lg->close.path;
+    if (!lg->main.path && !both)
+        return;   /* only the close log is open and this is not a close */
+    n = wsp_log_head(buf, r->event, r->conn_id, r->key, r->key_len,
+                     r->seq_from, r->seq_to, r->result);
+    n += wsp_log_field(buf + n, r->content, r->content_len, WSP_LOG_CONTENT_MAX);
+    buf[n++] = '\n';
+    wsp_log_queue_text(lg, buf, n, both ? WSP_LOG_NODE_BOTH : WSP_LOG_NODE_MAIN);
+}
+
+void wsp_log_msg(wsp_log *lg, wsp_log_level level, const char *event,
+                 const char *fmt, ...)
+{
+    char text[WSP_LOG_MSG_MAX + 1];
+    char buf[WSP_LOG_LINE_MAX];
+    va_list ap;
+    int tl;
+    size_t n;
+
+    if (!wsp_log_enabled(lg, level) || !lg->main.path)
+        return;
+    va_start(ap, fmt);
+    tl = vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if (tl < 0)
+        tl = 0;
+    /* Same shape as an event line, so one parser reads the whole file. */
+    n = wsp_log_head(buf, event, 0, NULL, 0, 0, 0, NULL);
+    /* vsnprintf may have cut inside a character; cut one byte shorter on a
+     * boundary (text[WSP_LOG_MSG_MAX] is the NUL, readable). */
+    n += wsp_log_field(buf + n, text, strlen(text), WSP_LOG_MSG_MAX - 1);
+    buf[n++] = '\n';
+    wsp_log_queue_text(lg, buf, n, WSP_LOG_NODE_MAIN);
+}
