@@ -1,0 +1,40 @@
+--TEST--
+Defect 4: a connection over its output cap is not "ok"; pushes say queued, and after a reset + reconnect everything arrives in order
+--EXTENSIONS--
+wspush
+sockets
+--SKIPIF--
+<?php include __DIR__ . '/skipif.inc'; ?>
+--FILE--
+<?php
+require __DIR__ . '/wsclient.inc';
+[$s, $ws, $push] = wsp_test_server(['heartbeat_timeout' => '30', 'max_output' => '65536', 'queue_limit' => '10000']);
+$c = ws_connect($ws, '5', ['rcvbuf' => 1024, 'auto_pong' => false]);
+var_dump($c->recv_text());
+$N = 3000;
+$msg = fn($i) => json_encode(['uid' => '5', 'n' => $i, 'body' => str_repeat('x', 4000)]);
+$replies = push_lines($push, array_map($msg, range(1, $N)), 60.0);
+$rc = array_count_values(array_map('strval', $replies));
+var_dump(isset($rc['ok']), isset($rc['queued']), ($rc['ok'] ?? 0) + ($rc['queued'] ?? 0));
+// once queued, later pushes must not be "ok" on the same stuck connection out of order
+$firstQueued = array_search('queued', $replies, true);
+var_dump(array_search('ok', array_slice($replies, $firstQueued), true));
+$c->reset();
+var_dump(wait_until(fn() => $s->stats()['connections'] == 0));
+$d = ws_connect($ws, '5');
+$got = $d->recv_n($N, 60.0, ['biubiubiu']);
+var_dump($got === array_map($msg, range(1, $N)));
+var_dump(pump_until([$d], fn() => $s->stats()['outbox_depth'] == 0, 20.0));
+$s->stop(0);
+echo "done\n";
+?>
+--EXPECT--
+string(9) "biubiubiu"
+bool(true)
+bool(true)
+int(3000)
+bool(false)
+bool(true)
+bool(true)
+bool(true)
+done
