@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netdb.h>
 #include <event2/thread.h>
 
 #include "server_internal.h"
@@ -307,17 +308,27 @@ static struct evconnlistener *listen_on(wsp_server *srv, const char *addr,
                                         evconnlistener_cb cb, int *port,
                                         char *errbuf, size_t errlen)
 {
-    struct sockaddr_storage ss;
-    int sl = sizeof(ss);
-    memset(&ss, 0, sizeof(ss));
-    if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sl) < 0) {
-        set_err(errbuf, errlen, "cannot parse listen address \"%s\"%s", addr, NULL);
+    char host[256];
+    int port_num;
+    if (wsp_addr_split(addr, host, sizeof(host), &port_num, errbuf, errlen) != 0)
+        return NULL;
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", port_num);
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE }, *ai = NULL;
+    int gai = getaddrinfo(host[0] ? host : NULL, portstr, &hints, &ai);
+    if (gai != 0 || !ai) {
+        set_err(errbuf, errlen, "cannot resolve listen address %s: %s", addr, gai_strerror(gai));
         return NULL;
     }
+    struct sockaddr_storage ss;
+    socklen_t sl = ai->ai_addrlen;
+    memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+    freeaddrinfo(ai);
     /* 4096: the accept queue must absorb a reconnect storm. */
     struct evconnlistener *l = evconnlistener_new_bind(srv->base, cb, srv,
         LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 4096,
-        (struct sockaddr *)&ss, sl);
+        (struct sockaddr *)&ss, (int)sl);
     if (!l) {
         set_err(errbuf, errlen, "cannot listen on %s: %s", addr, strerror(errno));
         return NULL;

@@ -115,10 +115,15 @@ static void queue_free(wsp_wsconn *c)
 
 void wsp_ws_free_pending(wsp_server *srv)
 {
+    wsp_wsconn *keep = NULL;
     while (srv->free_head) {
         wsp_wsconn *c = srv->free_head;
         srv->free_head = c->all_prev;
-        if (c->dirty) continue;   /* still on the dirty list: freed after it */
+        if (c->dirty) {           /* still on the dirty list: freed after it */
+            c->all_prev = keep;
+            keep = c;
+            continue;
+        }
         event_free(c->rev);
         event_free(c->wev);
         evbuffer_free(c->out);
@@ -128,6 +133,7 @@ void wsp_ws_free_pending(wsp_server *srv)
         srv->nconns--;
         free(c);
     }
+    srv->free_head = keep;
 }
 
 void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)
