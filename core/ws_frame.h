@@ -56,6 +56,13 @@ typedef struct wsp_ws_parser {
     uint8_t *msg_buf;        /* assembled fragments (malloc'd, owned) */
     size_t   msg_len, msg_cap;
     wsp_utf8_state utf8;     /* running validation of the text message */
+    /* Internal: progress of the UTF-8 check on a text frame whose payload
+     * has only partly arrived, so a slow large frame fails fast without
+     * being rescanned on every call. Identified by its header bytes. */
+    uint8_t  part_hdr[14];
+    uint8_t  part_hdr_len;   /* 0: no partial frame checked */
+    size_t   part_checked;   /* payload bytes already fed to part_utf8 */
+    wsp_utf8_state part_utf8;
 } wsp_ws_parser;
 
 void wsp_ws_parser_init(wsp_ws_parser *p, size_t max_frame);
@@ -68,7 +75,8 @@ void wsp_ws_parser_free(wsp_ws_parser *p);
  *   1  an event was produced in *ev (call again with buf + *consumed);
  *   0  need more bytes (*consumed may be > 0 when a non-final fragment was
  *      absorbed; the caller keeps the rest);
- *  <0  protocol failure: -(close code), i.e. -1002, -1007 or -1009. The
+ *  <0  protocol failure: -(close code), i.e. -1002, -1007 or -1009 (or
+ *      -1011 when the assembly buffer cannot be allocated). The
  *      connection must send a Close with that code and stop reading.
  * A single data frame that is final and not fragmented is returned without a
  * copy (ev->data points into buf).
@@ -82,5 +90,8 @@ size_t wsp_ws_frame_header(uint8_t out[10], int opcode, size_t payload_len);
 
 /* Build a Close frame (header + 2-byte code, no reason) into out (4 bytes). */
 size_t wsp_ws_close_frame(uint8_t out[4], uint16_t code);
+
+/* 1 when a peer may send this close code (1000-1003, 1007-1011, 3000-4999). */
+int wsp_ws_close_code_valid(uint16_t code);
 
 #endif

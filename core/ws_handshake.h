@@ -21,8 +21,9 @@ typedef struct wsp_ws_request {
  *       (anything after them is frame data); req is filled.
  *    0  incomplete, need more bytes (len < WSP_WS_HANDSHAKE_MAX).
  *   <0  invalid request, or head larger than WSP_WS_HANDSHAKE_MAX: the caller
- *       answers with wsp_ws_handshake_error() and closes. -426 when the
- *       version is not 13, -400 otherwise.
+ *       answers with wsp_ws_handshake_error(-rc, ...) and closes. -426
+ *       when the version is not 13 (or missing), -500 when libcrypto fails
+ *       (out of memory), -400 otherwise.
  * Requirements: method GET, HTTP/1.1 or later, Upgrade contains "websocket"
  * (case-insensitive token), Connection contains the "upgrade" token,
  * Sec-WebSocket-Key is 16 bytes of base64, Sec-WebSocket-Version: 13.
@@ -32,8 +33,9 @@ int wsp_ws_handshake_parse(const char *buf, size_t len, wsp_ws_request *req);
 /* Write the 101 response for req into out (cap bytes). Returns its length. */
 size_t wsp_ws_handshake_response(const wsp_ws_request *req, char *out, size_t cap);
 
-/* Write an error response (400 or 426 with Sec-WebSocket-Version: 13).
- * Returns its length. */
+/* Write an error response (400, 500, or 426 with Sec-WebSocket-Version:
+ * 13; a negative status is taken as the parse result). Returns its length,
+ * 0 when cap is too small (the same holds for the 101 response). */
 size_t wsp_ws_handshake_error(int status, char *out, size_t cap);
 
 /* base64(SHA-1(key + GUID)) into out (at least 29 bytes). */
