@@ -88,7 +88,14 @@ const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
     wsp_push_fail f = wsp_push_line_parse(line, len, &m);
     if (f != WSP_PUSH_OK) {
         srv->st.push_fail++;
-        wsp_log_ev(srv, WSP_LOG_WARN, "push", 0, NULL, 0, 0, wsp_push_fail_str(f), line, len);
+        if (srv->log && wsp_log_enabled(srv->log, WSP_LOG_WARN)) {
+            /* result=fail like every push line; the reason leads the content. */
+            char buf[256];
+            int n = snprintf(buf, sizeof(buf), "%s: %.*s", wsp_push_fail_str(f),
+                             (int)(len > 200 ? 200 : len), line);
+            wsp_log_ev(srv, WSP_LOG_WARN, "push", 0, NULL, 0, 0, "fail", buf,
+                       n < 0 ? 0 : (size_t)n >= sizeof(buf) ? sizeof(buf) - 1 : (size_t)n);
+        }
         return R_FAIL;
     }
     int written = 0;
@@ -131,7 +138,7 @@ static void push_read_cb(struct bufferevent *bev, void *arg)
 too_long:
     srv->st.push_lines++;
     srv->st.push_fail++;
-    wsp_log_ev(srv, WSP_LOG_WARN, "push", 0, NULL, 0, 0, "line too long", NULL, 0);
+    wsp_log_ev(srv, WSP_LOG_WARN, "push", 0, NULL, 0, 0, "fail", "line too long", 13);
     reply(p, 0, R_FAIL);
     p->close_after_flush = 1;
     evbuffer_drain(in, evbuffer_get_length(in));

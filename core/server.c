@@ -172,7 +172,23 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
         }
         int written = 0;
         srv->st.push_lines++;
-        c->rc = wsp_outbox_push(srv, &key, c->b, c->b_len, &written, &c->ticket);
+        /* A payload that is a push line with FunctionType 1/2 gets the same
+         * transform as on the push port; anything else goes verbatim. The
+         * route is always the given key. */
+        wsp_push_msg pm;
+        const char *body = c->b;
+        size_t body_len = c->b_len;
+        int have_pm = 0;
+        if (c->b_len && memchr(c->b, '{', c->b_len < 8 ? c->b_len : 8)
+            && wsp_push_line_parse(c->b, c->b_len, &pm) == WSP_PUSH_OK) {
+            have_pm = 1;
+            if (pm.function_type == 1 || pm.function_type == 2) {
+                body = pm.payload;
+                body_len = pm.payload_len;
+            }
+        }
+        c->rc = wsp_outbox_push(srv, &key, body, body_len, &written, &c->ticket);
+        if (have_pm) wsp_push_msg_free(&pm);
         wsp_key_free(&key);
         if (c->rc != WSP_OK) {
             srv->st.push_fail++;
