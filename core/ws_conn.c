@@ -293,7 +293,10 @@ static int handle_frames(wsp_wsconn *c, uint8_t *buf, size_t len, size_t *used)
         wsp_ws_event ev;
         int rc = wsp_ws_parse(&c->parser, buf + off, len - off, &consumed, &ev);
         off += consumed;
-        if (rc == 0) break;
+        if (rc == 0) {
+            if (consumed) idle_touch(c);   /* absorbed fragments are frames too */
+            break;
+        }
         if (rc < 0) {
             srv->st.closed_protocol++;
             wsp_ws_close(c, (uint16_t)-rc, rc == -1007 ? "invalid utf-8" :

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# test.sh - install what is missing, build, and run every test:
+#   1. core unit tests (check), plain and under AddressSanitizer + UBSan
+#   2. the JSON differential test against PHP itself
+#   3. fuzz targets over their corpora plus a short fresh run (libFuzzer)
+#   4. the extension's phpt suite (run-tests.php), plain
+#   5. the phpt suite again with the extension built with ASan + UBSan
+#   6. an independent WebSocket client (Debian's python3-websockets)
+#   7. the benchmark smoke run (0 lost, 0 misrouted in every mode)
+# Every step runs; the script exits non-zero when any failed and prints a
+# summary line per step. Set WSPUSH_QUICK=1 to skip steps 3, 5 and 7.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+bash scripts/deps.sh || { echo "dependency install failed"; exit 1; }
+
+declare -a SUMMARY=()
+FAILED=0
+step() {   # step NAME COMMAND...
+  local name=$1; shift
+  echo; echo "=== $name"
+  local t0=$SECONDS
+  if "$@"; then SUMMARY+=("PASS  $name ($((SECONDS - t0))s)")
+  else SUMMARY+=("FAIL  $name ($((SECONDS - t0))s)"); FAILED=1; fi
+}
+
+
+RUN_TESTS=$(ls /usr/lib/php/*/build/run-tests.php 2>/dev/null | head -n1)
+
+core_tests()      { make -C core -s test; }
+core_asan_tests() { make -C core -s asan-test; }
+json_diff()       { make -C core -s json-diff; }
+fuzz_smoke()      { make -C core -s fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-10}"; }
+
+run_phpt() {   # run_phpt EXTENSION_SO [env...]
+  local so=$1; shift
+  local out
+  out=$(mktemp)
+  env "$@" TEST_PHP_EXECUTABLE="$(command -v php)" NO_INTERACTION=1 \
+    php "$RUN_TESTS" -q --show-diff -d extension="$so" php-tests >"$out" 2>&1
+  local rc=$?
+  grep -E "^(Tests (passed|failed|skipped|warned)|Number of tests)" "$out" || true
+  # run-tests exits 0 only when nothing failed; also fail on a sanitizer report.
+  if grep -q "ERROR: AddressSanitizer\|runtime error:" "$out" php-tests/*.out 2>/dev/null; then
+    grep -n "ERROR: AddressSanitizer\|runtime error:" "$out" php-tests/*.out | head -n 20
+    rc=1
+  fi
+  if [ $rc -ne 0 ]; then sed -n '/FAILED TEST SUMMARY/,$p' "$out" | head -n 60; fi
+  rm -f "$out"
+  return $rc
+}
+
+phpt_plain() {
+  bash scripts/build.sh && run_phpt "$ROOT/modules/wspush.so"
+}
+
+phpt_asan() {
+  local dir="$ROOT/build-asan-ext"
+  rm -rf "$dir" && mkdir -p "$dir"
+  git ls-files -z | grep -z -vE '^(bench|docs)/' | xargs -0 cp --parents -t "$dir" || return 1
+  local san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+  (cd "$dir" && phpize >/dev/null && ./configure CFLAGS="-O1 -g $san" LDFLAGS="$san" >/dev/null \
+     && make -j"$(nproc)" >/dev/null) || return 1
+  local asan_rt
+  asan_rt=$(gcc -print-file-name=libasan.so)
+  (cd "$dir" && run_phpt "$dir/modules/wspush.so" USE_ZEND_ALLOC=0 ZEND_DONT_UNLOAD_MODULES=1 \
+     LD_PRELOAD="$asan_rt" ASAN_OPTIONS="detect_leaks=0:abort_on_error=0" \
+     UBSAN_OPTIONS="print_stacktrace=1")
+}
+
+python_client() { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_websockets.py; }
+bench_smoke()   { bash scripts/build.sh >/dev/null && bash bench/run --smoke; }
+
+step "core unit tests" core_tests
+step "core unit tests (ASan+UBSan)" core_asan_tests
+step "JSON differential test vs PHP" json_diff
+[ -z "${WSPUSH_QUICK:-}" ] && step "fuzz smoke" fuzz_smoke
+step "phpt" phpt_plain
+[ -z "${WSPUSH_QUICK:-}" ] && step "phpt (ASan+UBSan)" phpt_asan
+step "python3-websockets client" python_client
+[ -z "${WSPUSH_QUICK:-}" ] && step "bench smoke" bench_smoke
+
+echo; echo "=== summary"
+printf '%s\n' "${SUMMARY[@]}"
+exit $FAILED
