@@ -53,7 +53,7 @@ bool(true)
 "{\"uid\":\"12\",\"FunctionType\":\"4\"}" queued
 "{\"uid\":\"12\",\"FunctionType\":4,\"x\":1}" queued
 "{\"uid\":\"12\"}" queued
-string(31) "{ "FunctionType":7, "uid":"30" }"
+string(32) "{ "FunctionType":7, "uid":"30" }"
 string(2) "ok"
 bool(true)
 bool(true)

@@ -10,6 +10,8 @@ require __DIR__ . '/wsclient.inc';
 [$s, $ws, $push] = wsp_test_server();
 $m = fn($i) => '{"uid":"5","m":' . $i . '}';
 $hb = ['biubiubiu'];
+// heartbeat replies to the bind frames may come before or after a replay: skip them
+$next = fn(WsConn $t) => $t->recv_n(1, 3.0, ['biubiubiu'])[0];
 // tab A never answers pings, so what it gets stays unconfirmed
 $a = ws_connect($ws, '5', ['auto_pong' => false]);
 var_dump($a->recv_text());
@@ -19,7 +21,7 @@ var_dump($a->recv_n(2) === [$m(1), $m(2)]);
 $b = ws_connect($ws, '5', ['auto_pong' => false]);
 var_dump($b->recv_n(2, 5.0, $hb) === [$m(1), $m(2)]);
 var_dump(push_line($push, $m(3)));
-var_dump($a->recv_text() === $m(3), $b->recv_text() === $m(3));
+var_dump($next($a) === $m(3), $next($b) === $m(3));
 var_dump($s->stats()['outbox_depth']);
 // tab C answers pings like a browser: gets 1, 2, 3 then confirms them
 $c = ws_connect($ws, '5');
@@ -27,18 +29,18 @@ var_dump($c->recv_n(3, 5.0, $hb) === [$m(1), $m(2), $m(3)]);
 var_dump(pump_until([$c], fn() => $s->stats()['outbox_depth'] == 0));
 // all three tabs get the next push; a tab opened now gets no backlog
 var_dump(push_line($push, $m(4)));
-var_dump($a->recv_text() === $m(4), $b->recv_text() === $m(4), $c->recv_text() === $m(4));
+var_dump($next($a) === $m(4), $next($b) === $m(4), $next($c) === $m(4));
 var_dump(pump_until([$c], fn() => $s->stats()['outbox_depth'] == 0));
 $d = ws_connect($ws, '5');
 var_dump(wait_until(fn() => $s->stats()['bound'] == 4));
 var_dump(push_line($push, $m(5)));
 var_dump($d->recv_until($m(5), 3.0, $hb));
-foreach ([$a, $b, $c] as $t) var_dump($t->recv_text() === $m(5));
+foreach ([$a, $b, $c] as $t) var_dump($next($t) === $m(5));
 // the first tab closing does not stop the others
 $a->reset();
 var_dump(wait_until(fn() => $s->stats()['bound'] == 3));
 var_dump(push_line($push, $m(6)));
-foreach ([$b, $c, $d] as $t) var_dump($t->recv_text() === $m(6));
+foreach ([$b, $c, $d] as $t) var_dump($next($t) === $m(6));
 $s->stop(0);
 echo "done\n";
 ?>
