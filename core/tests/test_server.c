@@ -19,8 +19,17 @@
 static wsp_server *srv;
 static int ws_port, push_port;
 
+static char data_dir[64];
+
+static void start_server2(const char *n1, const char *v1, const char *n2, const char *v2);
 static void start_server(const char *extra_name, const char *extra_val)
 {
+    start_server2(extra_name, extra_val, NULL, NULL);
+}
+
+static void start_server2(const char *n1, const char *v1, const char *n2, const char *v2)
+{
+    const char *extra_name = n1, *extra_val = v1;
     wsp_config cfg;
     wsp_config_init(&cfg);
     char err[256];
@@ -30,6 +39,7 @@ static void start_server(const char *extra_name, const char *extra_val)
     ck_assert_int_eq(wsp_config_set(&cfg, "log_file", "", err, sizeof err), 0);
     ck_assert_int_eq(wsp_config_set(&cfg, "close_log_file", "", err, sizeof err), 0);
     if (extra_name) ck_assert_int_eq(wsp_config_set(&cfg, extra_name, extra_val, err, sizeof err), 0);
+    if (n2) ck_assert_int_eq(wsp_config_set(&cfg, n2, v2, err, sizeof err), 0);
     srv = wsp_server_new(&cfg);
     wsp_config_free(&cfg);
     ck_assert_ptr_nonnull(srv);
@@ -287,6 +297,45 @@ START_TEST(idle_timeout_closes_unbound)
 }
 END_TEST
 
+/* Issue 3: queued pushes survive a graceful stop and come back in order. */
+START_TEST(file_store_survives_restart)
+{
+    strcpy(data_dir, "/tmp/wsp-test-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(data_dir));
+    start_server2("store", "file", "data_dir", data_dir);
+    int p = tcp_connect(push_port, 0);
+    char line[128];
+    for (int i = 1; i <= 50; i++) {
+        snprintf(line, sizeof line, "{\"uid\":\"42\",\"n\":%d}", i);
+        ck_assert_str_eq(push(p, line), "queued");
+    }
+    close(p);
+    stop_server();
+    start_server2("store", "file", "data_dir", data_dir);
+    ck_assert_uint_eq(stats().outbox_depth, 50);
+    int c = ws_connect("42", 0);
+    char buf[256];
+    int next = 1;
+    while (next <= 50) {
+        ck_assert_int_gt(recv_text(c, buf, sizeof buf, 1, 3000), 0);
+        if (strcmp(buf, "biubiubiu") == 0) continue;
+        snprintf(line, sizeof line, "{\"uid\":\"42\",\"n\":%d}", next);
+        ck_assert_str_eq(buf, line);
+        next++;
+    }
+    wait_depth(0, c);
+    close(c);
+    stop_server();
+    /* confirmed messages are gone from the store too */
+    start_server2("store", "file", "data_dir", data_dir);
+    ck_assert_uint_eq(stats().outbox_depth, 0);
+    stop_server();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", data_dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("server");
@@ -297,6 +346,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, reset_then_replay);
     tcase_add_test(tc, web_and_client_keys_do_not_cross);
     tcase_add_test(tc, idle_timeout_closes_unbound);
+    tcase_add_test(tc, file_store_survives_restart);
     suite_add_tcase(s, tc);
     return s;
 }
