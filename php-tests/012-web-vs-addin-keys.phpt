@@ -41,7 +41,7 @@ push_line($push, json_encode(['uid' => $akey, 'm' => 'end2']));
 var_dump($addin->recv_until(json_encode(['uid' => $akey, 'm' => 'end2']), 3.0, [$akey]));
 // add-in gone: a push for the add-in is queued, a new web 12 gets only its own
 var_dump(pump_until([$addin], fn() => $s->stats()['outbox_depth'] == 1));   // only web-queued left
-$addin->reset();
+$addin->close_tcp();
 var_dump(wait_until(fn() => !$s->isOnline($akey)));
 var_dump(push_line($push, json_encode(['uid' => $akey, 'm' => 'addin-queued'])));
 $web2 = ws_connect($ws, '12');

@@ -36,8 +36,8 @@ var_dump(wait_until(fn() => $s->stats()['bound'] == 4));
 var_dump(push_line($push, $m(5)));
 var_dump($d->recv_until($m(5), 3.0, $hb));
 foreach ([$a, $b, $c] as $t) var_dump($next($t) === $m(5));
-// the first tab closing does not stop the others
-$a->reset();
+// the first tab closing (TCP close, no Close frame) does not stop the others
+$a->close_tcp();
 var_dump(wait_until(fn() => $s->stats()['bound'] == 3));
 var_dump(push_line($push, $m(6)));
 foreach ([$b, $c, $d] as $t) var_dump($next($t) === $m(6));
