@@ -20,7 +20,9 @@
 
 typedef struct wsp_store wsp_store;
 
-/* Called once per stored record by wsp_store_load, in (key, seq) order per key. */
+/* Called once per stored record by wsp_store_load, in (key, seq) order per key.
+ * key_id and payload are borrowed (valid during the call only, not
+ * NUL-terminated). Return 0 to go on; anything else stops the load. */
 typedef int (*wsp_store_load_cb)(void *arg, const char *key_id, size_t key_len,
                                  uint64_t seq, int64_t push_ms, uint32_t tries,
                                  const char *payload, size_t payload_len);
@@ -36,7 +38,10 @@ typedef struct wsp_store_ops {
      * corrupted). */
     wsp_store *(*open)(const char *dir, int fsync, wsp_store_durable_cb cb,
                        void *cb_arg, char *errbuf, size_t errlen);
-    /* Load everything (at start, before the loop runs). */
+    /* Load everything (at start, before the loop runs and before the first
+     * append). Returns 0, the callback's non-zero return if it stopped the
+     * load, or -1 when the store holds invalid records or cannot be read
+     * (message from last_error). */
     int (*load)(wsp_store *s, wsp_store_load_cb cb, void *arg);
     /* Queue changes; each returns the change's ticket (>0), 0 on error. */
     uint64_t (*append)(wsp_store *s, const char *key_id, size_t key_len,
@@ -50,6 +55,10 @@ typedef struct wsp_store_ops {
     void (*close)(wsp_store *s);
     /* Stored bytes on disk (for stats), best effort. */
     uint64_t (*disk_bytes)(wsp_store *s);
+    /* Added with the durable outbox: copy the latest error message (a failed
+     * load, or the batch a durable callback reported with err != 0) into
+     * buf; "" when none. Thread-safe (any thread). */
+    void (*last_error)(wsp_store *s, char *buf, size_t len);
 } wsp_store_ops;
 
 /* The store that keeps nothing: every change is durable at once (ticket 0

@@ -1,0 +1,984 @@
+/*
+ * store_file.c - the embedded durable outbox store (`store = file`, the
+ * default), on LMDB. Why LMDB and how it was measured: docs/storage.md.
+ *
+ * Threads: the loop thread only queues changes (a mutex-guarded list and a
+ * condvar, never disk I/O) and gets back a ticket per change. One writer
+ * thread owns the database: it takes everything queued, applies it in one
+ * write transaction, commits as the fsync policy says and calls the durable
+ * callback with the highest ticket applied. load() runs a read transaction
+ * on the caller's thread before the loop starts.
+ *
+ * On disk (data_dir): data.mdb + lock.mdb (LMDB) and wspush.lock (our
+ * exclusive flock, holding the owner's pid). Named databases:
+ *   msgs  key   = be16 len, key id bytes, be64 seq     (len <= 400)
+ *               | be16 0xFFFF, sha256(key id), be64 seq (longer key ids)
+ *         value = be64 push_ms, be32 tries, be32 crc, payload
+ *         crc   = CRC-32C over the record key and the value with crc = 0,
+ *                 so a damaged record is reported at load, not delivered
+ *   keys  sha256 prefix -> full key id, for the long form only
+ *   meta  "format" -> "wspush-outbox-1"
+ * The length prefix keeps every key's records contiguous and ordered by seq,
+ * and keeps "ab" apart from "a" + "b..." whatever bytes (NUL included) a key
+ * id holds. Long key ids are hashed because LMDB keys are limited to 511
+ * bytes, while a client key (canonical JSON) may be as long as a push line.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "wsp.h"
+
+#define WSP_FILE_MAP_SIZE   ((size_t)8 << 30)     /* virtual; the file stays sparse */
+#define WSP_FILE_MAP_MAX    ((size_t)1 << 40)     /* growth cap on MDB_MAP_FULL */
+#define WSP_FILE_INLINE_MAX 400                   /* key ids up to this stay inline */
+#define WSP_FILE_LONG_MARK  0xFFFFu
+#define WSP_FILE_HASH_LEN   32
+#define WSP_FILE_PREFIX_MAX (2 + WSP_FILE_INLINE_MAX)
+#define WSP_FILE_RKEY_MAX   (WSP_FILE_PREFIX_MAX + 8)
+#define WSP_FILE_VAL_HDR    16                    /* push_ms + tries + crc */
+#define WSP_FILE_FORMAT     "wspush-outbox-1"
+
+enum { WSP_CH_APPEND, WSP_CH_REMOVE, WSP_CH_TRIES };
+
+/* One queued change; key bytes then payload bytes live in data[]. */
+typedef struct wsp_change {
+    struct wsp_change *next;
+    int      kind;
+    uint64_t ticket;
+    uint64_t seq, seq_to;
+    int64_t  push_ms;
+    uint32_t tries;
+    size_t   key_len, payload_len;
+    char     data[];
+} wsp_change;
+
+struct wsp_store {
+    char  *dir;
+    int    fsync;
+    wsp_store_durable_cb cb;
+    void  *cb_arg;
+    int    lock_fd;
+
+    MDB_env *env;
+    MDB_dbi  msgs, keys, meta;
+    size_t   map_size;
+    unsigned psize;
+
+    pthread_mutex_t mu;          /* guards everything below it */
+    pthread_cond_t  cv;          /* wakes the writer */
+    wsp_change *head, *tail;     /* queued, in ticket order */
+    size_t   queued;
+    uint64_t last_ticket;
+    int      stop;
+    uint64_t disk_bytes;
+    char     err[320];
+
+    /* Held by load's read transaction and by the writer while it resizes
+     * the map: mdb_env_set_mapsize needs no live transaction in the process. */
+    pthread_mutex_t txn_mu;
+    pthread_t writer;
+    int       writer_started;
+    int       sync_inited;
+};
+
+/* ---------- small helpers ---------------------------------------------- */
+
+static void wsp_put_be64(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) { p[i] = (unsigned char)v; v >>= 8; }
+}
+
+static uint64_t wsp_get_be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
+    return v;
+}
+
+static void wsp_put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);  p[3] = (unsigned char)v;
+}
+
+static uint32_t wsp_get_be32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+           ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* ---------- CRC-32C (Castagnoli) for record checksums -------------------
+ * LMDB checks page structure, not content: without a checksum a flipped
+ * payload byte would be delivered as a message. SSE4.2 has a CRC-32C
+ * instruction; elsewhere a table-driven loop does it. */
+
+static uint32_t wsp_crc_table[256];
+static int wsp_crc_hw_ok;
+static pthread_once_t wsp_crc_once = PTHREAD_ONCE_INIT;
+static int wsp_crc_has_hw(void);
+
+static void wsp_crc_init(void)
+{
+    wsp_crc_hw_ok = wsp_crc_has_hw();
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+        wsp_crc_table[i] = c;
+    }
+}
+
+static uint32_t wsp_crc_sw(uint32_t crc, const unsigned char *p, size_t n)
+{
+    while (n--) crc = wsp_crc_table[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+    return crc;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+__attribute__((target("sse4.2")))
+static uint32_t wsp_crc_hw(uint32_t crc, const unsigned char *p, size_t n)
+{
+    uint64_t c = crc;
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);   /* unaligned-safe load */
+        c = _mm_crc32_u64(c, w);
+    }
+    crc = (uint32_t)c;
+    while (n--) crc = _mm_crc32_u8(crc, *p++);
+    return crc;
+}
+static int wsp_crc_has_hw(void)
+{
+    return __builtin_cpu_supports("sse4.2") ? 1 : 0;
+}
+#else
+static uint32_t wsp_crc_hw(uint32_t crc, const unsigned char *p, size_t n)
+{
+    return wsp_crc_sw(crc, p, n);
+}
+static int wsp_crc_has_hw(void) { return 0; }
+#endif
+
+/* Continue a CRC-32C (start with 0) over n bytes. */
+static uint32_t wsp_crc32c(uint32_t crc, const void *data, size_t n)
+{
+    crc = ~crc;
+    if (wsp_crc_hw_ok) crc = wsp_crc_hw(crc, data, n);
+    else crc = wsp_crc_sw(crc, data, n);
+    return ~crc;
+}
+
+/* The record checksum: key bytes, then the value with its crc field zero. */
+static uint32_t wsp_file_record_crc(const void *rk, size_t rk_len, const unsigned char *val,
+                                    size_t val_len)
+{
+    static const unsigned char zero[4] = { 0, 0, 0, 0 };
+    uint32_t c = wsp_crc32c(0, rk, rk_len);
+    c = wsp_crc32c(c, val, 12);
+    c = wsp_crc32c(c, zero, 4);
+    return wsp_crc32c(c, val + WSP_FILE_VAL_HDR, val_len - WSP_FILE_VAL_HDR);
+}
+
+/* Record the latest error for last_error(); the writer and load both write. */
+static void wsp_file_set_error(wsp_store *s, const char *msg)
+{
+    pthread_mutex_lock(&s->mu);
+    snprintf(s->err, sizeof s->err, "%s", msg);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Build the record prefix of a key id (see the layout at the top). Returns
+ * the prefix length, 0 if hashing failed. */
+static size_t wsp_file_prefix(const char *key, size_t len, unsigned char *out)
+{
+    if (len <= WSP_FILE_INLINE_MAX) {
+        out[0] = (unsigned char)(len >> 8);
+        out[1] = (unsigned char)len;
+        memcpy(out + 2, key, len);
+        return 2 + len;
+    }
+    unsigned int hlen = 0;
+    out[0] = out[1] = 0xFF;
+    if (!EVP_Digest(key, len, out + 2, &hlen, EVP_sha256(), NULL) ||
+        hlen != WSP_FILE_HASH_LEN)
+        return 0;
+    return 2 + WSP_FILE_HASH_LEN;
+}
+
+static int wsp_file_is_long(const unsigned char *prefix)
+{
+    return prefix[0] == 0xFF && prefix[1] == 0xFF;
+}
+
+/* mkdir -p; on failure errno tells why (ENOTDIR when a component is a file). */
+static int wsp_file_mkdir_p(const char *dir)
+{
+    char *p = strdup(dir);
+    int rc = -1;
+    struct stat st;
+    if (!p) { errno = ENOMEM; return -1; }
+    for (char *c = p + 1; ; c++) {
+        if (*c != '/' && *c != '\0') continue;
+        char saved = *c;
+        *c = '\0';
+        if (mkdir(p, 0755) != 0) {
+            if (errno != EEXIST) goto cleanup;
+            if (stat(p, &st) != 0) goto cleanup;
+            if (!S_ISDIR(st.st_mode)) { errno = ENOTDIR; goto cleanup; }
+        }
+        *c = saved;
+        if (saved == '\0') break;
+    }
+    rc = 0;
+cleanup:
+    {
+        int e = errno;
+        free(p);
+        errno = e;
+    }
+    return rc;
+}
+
+static int wsp_file_is_corruption(int rc)
+{
+    return rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH || rc == MDB_CORRUPTED ||
+           rc == MDB_PAGE_NOTFOUND || rc == MDB_INCOMPATIBLE || rc == MDB_BAD_VALSIZE;
+}
+
+/* One sentence per failure class, so start-up errors read the same way. */
+static void wsp_file_explain(const char *dir, int rc, char *buf, size_t len)
+{
+    if (rc == EACCES || rc == EROFS || rc == EPERM || rc == ENOTDIR)
+        snprintf(buf, len, "data_dir %s is not writable: %s", dir, mdb_strerror(rc));
+    else if (rc == ENOSPC || rc == EDQUOT)
+        snprintf(buf, len, "data_dir %s is full: %s", dir, mdb_strerror(rc));
+    else if (rc == MDB_MAP_FULL)
+        snprintf(buf, len, "data_dir %s: the store reached its size limit: %s", dir,
+                 mdb_strerror(rc));
+    else if (wsp_file_is_corruption(rc))
+        snprintf(buf, len, "data_dir %s holds a corrupted store (data.mdb): %s", dir,
+                 mdb_strerror(rc));
+    else
+        snprintf(buf, len, "data_dir %s: store error: %s", dir, mdb_strerror(rc));
+}
+
+/* ---------- applying changes (writer thread, inside a write txn) ------- */
+
+static int wsp_file_apply_append(wsp_store *s, MDB_txn *txn, const wsp_change *ch)
+{
+    unsigned char rk[WSP_FILE_RKEY_MAX];
+    size_t plen = wsp_file_prefix(ch->data, ch->key_len, rk);
+    if (!plen) return EIO;
+    if (wsp_file_is_long(rk)) {
+        /* Remember the full id once per key; a different id under the same
+         * hash would be a SHA-256 collision: refuse rather than mix keys. */
+        MDB_val hk = { plen, rk }, kv = { ch->key_len, (void *)ch->data };
+        int rc = mdb_put(txn, s->keys, &hk, &kv, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST) {
+            if (kv.mv_size != ch->key_len || memcmp(kv.mv_data, ch->data, ch->key_len))
+                return MDB_KEYEXIST;
+        } else if (rc) {
+            return rc;
+        }
+    }
+    wsp_put_be64(rk + plen, ch->seq);
+    MDB_val k = { plen + 8, rk }, v = { WSP_FILE_VAL_HDR + ch->payload_len, NULL };
+    /* MDB_RESERVE: build the value in place, no intermediate copy. */
+    int rc = mdb_put(txn, s->msgs, &k, &v, MDB_RESERVE);
+    if (rc) return rc;
+    unsigned char *d = v.mv_data;
+    wsp_put_be64(d, (uint64_t)ch->push_ms);
+    wsp_put_be32(d + 8, 0);
+    if (ch->payload_len) memcpy(d + WSP_FILE_VAL_HDR, ch->data + ch->key_len, ch->payload_len);
+    wsp_put_be32(d + 12, wsp_file_record_crc(rk, plen + 8, d, v.mv_size));
+    return 0;
+}
+
+/* Is the record under cursor position k one of prefix's? */
+static int wsp_file_same_key(const MDB_val *k, const unsigned char *prefix, size_t plen)
+{
+    return k->mv_size == plen + 8 && memcmp(k->mv_data, prefix, plen) == 0;
+}
+
+static int wsp_file_apply_remove(wsp_store *s, MDB_txn *txn, const wsp_change *ch)
+{
+    unsigned char rk[WSP_FILE_RKEY_MAX];
+    MDB_cursor *c = NULL;
+    MDB_val k, v;
+    int rc;
+    size_t plen = wsp_file_prefix(ch->data, ch->key_len, rk);
+    if (!plen) return EIO;
+    if (ch->seq > ch->seq_to) return 0;
+    if ((rc = mdb_cursor_open(txn, s->msgs, &c))) return rc;
+    wsp_put_be64(rk + plen, ch->seq);
+    /* Seek again after every delete: a key's records are contiguous, so the
+     * seek stays on the same pages, and it avoids cursor-after-delete corner
+     * cases. */
+    for (;;) {
+        k.mv_size = plen + 8;
+        k.mv_data = rk;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (rc == MDB_NOTFOUND) { rc = 0; break; }
+        if (rc) goto cleanup;
+        if (!wsp_file_same_key(&k, rk, plen) ||
+            wsp_get_be64((const unsigned char *)k.mv_data + plen) > ch->seq_to)
+            break;
+        if ((rc = mdb_cursor_del(c, 0))) goto cleanup;
+    }
+    if (wsp_file_is_long(rk)) {
+        /* Drop the long id once its last record is gone, so ids of keys
+         * that come and go don't accumulate. */
+        wsp_put_be64(rk + plen, 0);
+        k.mv_size = plen + 8;
+        k.mv_data = rk;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (rc == MDB_NOTFOUND || (rc == 0 && !wsp_file_same_key(&k, rk, plen))) {
+            MDB_val hk = { plen, rk };
+            rc = mdb_del(txn, s->keys, &hk, NULL);
+            if (rc == MDB_NOTFOUND) rc = 0;
+        }
+    }
+cleanup:
+    mdb_cursor_close(c);
+    return rc;
+}
+
+static int wsp_file_apply_tries(wsp_store *s, MDB_txn *txn, const wsp_change *ch)
+{
+    unsigned char rk[WSP_FILE_RKEY_MAX];
+    size_t plen = wsp_file_prefix(ch->data, ch->key_len, rk);
+    if (!plen) return EIO;
+    wsp_put_be64(rk + plen, ch->seq);
+    MDB_val k = { plen + 8, rk }, v;
+    int rc = mdb_get(txn, s->msgs, &k, &v);
+    if (rc == MDB_NOTFOUND) return 0;   /* already confirmed or dropped */
+    if (rc) return rc;
+    if (v.mv_size < WSP_FILE_VAL_HDR) return MDB_CORRUPTED;
+    /* v points into the read-only map: copy, patch, put back. */
+    unsigned char *copy = malloc(v.mv_size);
+    if (!copy) return ENOMEM;
+    memcpy(copy, v.mv_data, v.mv_size);
+    wsp_put_be32(copy + 8, ch->tries);
+    wsp_put_be32(copy + 12, wsp_file_record_crc(rk, plen + 8, copy, v.mv_size));
+    MDB_val nv = { v.mv_size, copy };
+    rc = mdb_put(txn, s->msgs, &k, &nv, 0);
+    free(copy);
+    return rc;
+}
+
+/* Double the map (up to the cap). Returns 0 if it grew. */
+static int wsp_file_grow_map(wsp_store *s)
+{
+    if (s->map_size >= WSP_FILE_MAP_MAX) return -1;
+    size_t want = s->map_size * 2;
+    pthread_mutex_lock(&s->txn_mu);
+    int rc = mdb_env_set_mapsize(s->env, want);
+    pthread_mutex_unlock(&s->txn_mu);
+    if (rc) return -1;
+    s->map_size = want;
+    return 0;
+}
+
+/* Apply n changes from first in one transaction and commit it. With the
+ * batch/always policies the env syncs inside mdb_txn_commit (LMDB's own
+ * two-step durable commit); with everysec/off it is opened MDB_NOSYNC. */
+static int wsp_file_commit_range(wsp_store *s, wsp_change *first, size_t n)
+{
+    for (;;) {
+        MDB_txn *txn = NULL;
+        wsp_change *ch = first;
+        int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+        if (rc) return rc;
+        for (size_t i = 0; i < n && rc == 0; i++, ch = ch->next) {
+            switch (ch->kind) {
+            case WSP_CH_APPEND: rc = wsp_file_apply_append(s, txn, ch); break;
+            case WSP_CH_REMOVE: rc = wsp_file_apply_remove(s, txn, ch); break;
+            default:            rc = wsp_file_apply_tries(s, txn, ch); break;
+            }
+        }
+        if (rc) mdb_txn_abort(txn);
+        else rc = mdb_txn_commit(txn);
+        if (rc == MDB_MAP_FULL && wsp_file_grow_map(s) == 0)
+            continue;   /* retry the whole range in the bigger map */
+        if (rc == MDB_TXN_FULL && n > 1) {
+            /* Too many dirty pages for one txn (a huge backlog): halve. */
+            size_t half = n / 2;
+            wsp_change *mid = first;
+            for (size_t i = 0; i < half; i++) mid = mid->next;
+            rc = wsp_file_commit_range(s, first, half);
+            if (rc == 0) rc = wsp_file_commit_range(s, mid, n - half);
+        }
+        return rc;
+    }
+}
+
+static void wsp_file_update_bytes(wsp_store *s)
+{
+    MDB_envinfo info;
+    if (mdb_env_info(s->env, &info) != 0) return;
+    pthread_mutex_lock(&s->mu);
+    s->disk_bytes = (uint64_t)(info.me_last_pgno + 1) * s->psize;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Commit a range and report it; shared by every policy. */
+static void wsp_file_commit_report(wsp_store *s, wsp_change *first, size_t n,
+                                   uint64_t upto, int *unsynced)
+{
+    int rc = wsp_file_commit_range(s, first, n);
+    if (rc) {
+        char msg[320];
+        wsp_file_explain(s->dir, rc, msg, sizeof msg);
+        wsp_file_set_error(s, msg);
+    } else {
+        if (s->fsync == WSP_FSYNC_EVERYSEC || s->fsync == WSP_FSYNC_OFF) *unsynced = 1;
+        wsp_file_update_bytes(s);
+    }
+    if (s->cb) s->cb(s->cb_arg, upto, rc);
+}
+
+static double wsp_mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void wsp_file_sync(wsp_store *s, int *unsynced, double *last_sync)
+{
+    int rc = mdb_env_sync(s->env, 1);
+    if (rc) {
+        /* The callback already answered these changes (everysec promises
+         * nothing more); keep the reason for stats and logs. */
+        char msg[320];
+        wsp_file_explain(s->dir, rc, msg, sizeof msg);
+        wsp_file_set_error(s, msg);
+    }
+    *unsynced = 0;
+    *last_sync = wsp_mono_now();
+}
+
+static void *wsp_file_writer(void *arg)
+{
+    wsp_store *s = arg;
+    int unsynced = 0;
+    double last_sync = wsp_mono_now();
+
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->head && !s->stop) {
+            if (s->fsync == WSP_FSYNC_EVERYSEC && unsynced) {
+                /* Wake by the next once-a-second sync even when idle. */
+                double due = last_sync + 1.0;
+                struct timespec ts = { (time_t)due, (long)((due - (time_t)due) * 1e9) };
+                if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT) break;
+            } else {
+                pthread_cond_wait(&s->cv, &s->mu);
+            }
+        }
+        /* Take everything queued; the loop thread keeps queueing meanwhile. */
+        wsp_change *batch = s->head;
+        size_t n = s->queued;
+        uint64_t upto = s->last_ticket;
+        int stopping = s->stop;
+        s->head = s->tail = NULL;
+        s->queued = 0;
+        pthread_mutex_unlock(&s->mu);
+
+        if (batch && s->fsync == WSP_FSYNC_ALWAYS) {
+            /* One commit (and its sync) per append; other changes ride with
+             * the next append's commit, or with a final one. */
+            wsp_change *seg = batch;
+            size_t seg_n = 0;
+            for (wsp_change *ch = batch; ch; ch = ch->next) {
+                seg_n++;
+                if (ch->kind == WSP_CH_APPEND || !ch->next) {
+                    wsp_file_commit_report(s, seg, seg_n, ch->ticket, &unsynced);
+                    seg = ch->next;
+                    seg_n = 0;
+                }
+            }
+        } else if (batch) {
+            wsp_file_commit_report(s, batch, n, upto, &unsynced);
+        }
+        while (batch) {
+            wsp_change *next = batch->next;
+            free(batch);
+            batch = next;
+        }
+        if (unsynced && s->fsync == WSP_FSYNC_EVERYSEC && wsp_mono_now() - last_sync >= 1.0)
+            wsp_file_sync(s, &unsynced, &last_sync);
+
+        pthread_mutex_lock(&s->mu);
+        if (stopping && !s->head) break;
+    }
+    pthread_mutex_unlock(&s->mu);
+    /* A graceful stop loses nothing, whatever the policy. */
+    wsp_file_sync(s, &unsynced, &last_sync);
+    return NULL;
+}
+
+/* ---------- queueing (loop thread) ------------------------------------- */
+
+static uint64_t wsp_file_enqueue(wsp_store *s, int kind, const char *key, size_t key_len,
+                                 uint64_t seq, uint64_t seq_to, int64_t push_ms,
+                                 uint32_t tries, const char *payload, size_t payload_len)
+{
+    if (!s || (key_len && !key) || (payload_len && !payload)) return 0;
+    if (key_len > SIZE_MAX / 2 || payload_len > SIZE_MAX / 2 - key_len - sizeof(wsp_change))
+        return 0;
+    /* Copy outside the lock: the writer never waits on a memcpy. */
+    wsp_change *ch = malloc(sizeof *ch + key_len + payload_len);
+    if (!ch) return 0;
+    ch->next = NULL;
+    ch->kind = kind;
+    ch->seq = seq;
+    ch->seq_to = seq_to;
+    ch->push_ms = push_ms;
+    ch->tries = tries;
+    ch->key_len = key_len;
+    ch->payload_len = payload_len;
+    if (key_len) memcpy(ch->data, key, key_len);
+    if (payload_len) memcpy(ch->data + key_len, payload, payload_len);
+
+    pthread_mutex_lock(&s->mu);
+    if (s->stop) {
+        pthread_mutex_unlock(&s->mu);
+        free(ch);
+        return 0;
+    }
+    ch->ticket = ++s->last_ticket;
+    if (s->tail) s->tail->next = ch;
+    else s->head = ch;
+    s->tail = ch;
+    s->queued++;
+    uint64_t t = ch->ticket;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return t;
+}
+
+static uint64_t wsp_file_append(wsp_store *s, const char *key_id, size_t key_len,
+                                uint64_t seq, int64_t push_ms, const char *payload,
+                                size_t payload_len)
+{
+    return wsp_file_enqueue(s, WSP_CH_APPEND, key_id, key_len, seq, seq, push_ms, 0,
+                            payload, payload_len);
+}
+
+static uint64_t wsp_file_remove(wsp_store *s, const char *key_id, size_t key_len,
+                                uint64_t seq_from, uint64_t seq_to)
+{
+    return wsp_file_enqueue(s, WSP_CH_REMOVE, key_id, key_len, seq_from, seq_to, 0, 0,
+                            NULL, 0);
+}
+
+static uint64_t wsp_file_set_tries(wsp_store *s, const char *key_id, size_t key_len,
+                                   uint64_t seq, uint32_t tries)
+{
+    return wsp_file_enqueue(s, WSP_CH_TRIES, key_id, key_len, seq, seq, 0, tries, NULL, 0);
+}
+
+/* ---------- open / load / close ---------------------------------------- */
+
+/* LMDB asserts (and aborts) on some structural damage it meets while
+ * walking pages. load() walks every record first thing at start-up, so it
+ * is where a damaged file shows: while it runs, the hook jumps back into
+ * load(), which reports a corrupted store instead of taking the process
+ * down. Elsewhere (writer thread) the hook returns and LMDB aborts as
+ * usual; pages the writer touches were walked by load() already. */
+static __thread sigjmp_buf *wsp_file_load_jmp;
+
+static void wsp_file_assert_hook(MDB_env *env, const char *msg)
+{
+    if (wsp_file_load_jmp) siglongjmp(*wsp_file_load_jmp, 1);
+}
+
+/* LMDB does not checksum its pages: garbage in a b-tree page can also make
+ * it read through a wild pointer (SIGSEGV) or past the end of the file
+ * (SIGBUS). For the duration of load() only, a handler turns such a fault
+ * on the loading thread into the same jump; a fault on any other thread
+ * puts the previous handler back and re-faults into it. Loads serialize on
+ * a process-wide mutex so the saved handlers nest correctly. */
+static pthread_mutex_t wsp_file_fault_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sigaction wsp_file_old_segv, wsp_file_old_bus;
+
+static void wsp_file_fault(int sig, siginfo_t *si, void *uc)
+{
+    if (wsp_file_load_jmp) siglongjmp(*wsp_file_load_jmp, 1);
+    sigaction(sig, sig == SIGSEGV ? &wsp_file_old_segv : &wsp_file_old_bus, NULL);
+}
+
+static void wsp_file_fault_guard(int on)
+{
+    if (on) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = wsp_file_fault;
+        sa.sa_flags = SA_SIGINFO;
+        sigemptyset(&sa.sa_mask);
+        pthread_mutex_lock(&wsp_file_fault_mu);
+        sigaction(SIGSEGV, &sa, &wsp_file_old_segv);
+        sigaction(SIGBUS, &sa, &wsp_file_old_bus);
+    } else {
+        sigaction(SIGSEGV, &wsp_file_old_segv, NULL);
+        sigaction(SIGBUS, &wsp_file_old_bus, NULL);
+        pthread_mutex_unlock(&wsp_file_fault_mu);
+    }
+}
+
+/* Take the exclusive lock on dir/wspush.lock and write our pid into it. */
+static int wsp_file_lock(wsp_store *s, char *errbuf, size_t errlen)
+{
+    char path[4096], pidtxt[32];
+    if ((size_t)snprintf(path, sizeof path, "%s/wspush.lock", s->dir) >= sizeof path) {
+        snprintf(errbuf, errlen, "data_dir %s: path too long", s->dir);
+        return -1;
+    }
+    s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s->lock_fd < 0) {
+        snprintf(errbuf, errlen, "data_dir %s is not writable: %s", s->dir, strerror(errno));
+        return -1;
+    }
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) {
+            ssize_t n = pread(s->lock_fd, pidtxt, sizeof pidtxt - 1, 0);
+            long pid = 0;
+            if (n > 0) { pidtxt[n] = '\0'; pid = strtol(pidtxt, NULL, 10); }
+            if (pid > 0)
+                snprintf(errbuf, errlen,
+                         "data_dir %s is in use by another WsPush server (pid %ld)", s->dir, pid);
+            else
+                snprintf(errbuf, errlen, "data_dir %s is in use by another WsPush server",
+                         s->dir);
+        } else {
+            snprintf(errbuf, errlen, "data_dir %s: cannot lock %s: %s", s->dir, path,
+                     strerror(errno));
+        }
+        return -1;
+    }
+    int len = snprintf(pidtxt, sizeof pidtxt, "%ld\n", (long)getpid());
+    if (ftruncate(s->lock_fd, 0) != 0 || pwrite(s->lock_fd, pidtxt, (size_t)len, 0) != len) {
+        snprintf(errbuf, errlen, "data_dir %s is not writable: %s", s->dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Open the named databases and check (or write) the format marker. */
+static int wsp_file_init_dbs(wsp_store *s, char *errbuf, size_t errlen)
+{
+    MDB_txn *txn = NULL;
+    MDB_val fk = { 6, "format" }, fv;
+    MDB_stat st;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc) goto fail;
+    if ((rc = mdb_dbi_open(txn, "msgs", MDB_CREATE, &s->msgs)) ||
+        (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) ||
+        (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)))
+        goto fail;
+    rc = mdb_get(txn, s->meta, &fk, &fv);
+    if (rc == MDB_NOTFOUND) {
+        /* A fresh store, unless records exist without their marker. */
+        if ((rc = mdb_stat(txn, s->msgs, &st))) goto fail;
+        if (st.ms_entries) {
+            snprintf(errbuf, errlen,
+                     "data_dir %s holds a corrupted store (data.mdb): records without a format marker",
+                     s->dir);
+            goto fail_msg;
+        }
+        fv.mv_size = strlen(WSP_FILE_FORMAT);
+        fv.mv_data = WSP_FILE_FORMAT;
+        if ((rc = mdb_put(txn, s->meta, &fk, &fv, 0))) goto fail;
+    } else if (rc) {
+        goto fail;
+    } else if (fv.mv_size != strlen(WSP_FILE_FORMAT) ||
+               memcmp(fv.mv_data, WSP_FILE_FORMAT, fv.mv_size) != 0) {
+        snprintf(errbuf, errlen, "data_dir %s holds a store of an unknown format (%.*s)",
+                 s->dir, (int)(fv.mv_size > 40 ? 40 : fv.mv_size), (const char *)fv.mv_data);
+        goto fail_msg;
+    }
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc) goto fail;
+    return 0;
+fail:
+    wsp_file_explain(s->dir, rc, errbuf, errlen);
+fail_msg:
+    if (txn) mdb_txn_abort(txn);
+    return -1;
+}
+
+static void wsp_file_destroy(wsp_store *s)
+{
+    if (s->env) mdb_env_close(s->env);
+    while (s->head) {
+        wsp_change *next = s->head->next;
+        free(s->head);
+        s->head = next;
+    }
+    if (s->lock_fd >= 0) close(s->lock_fd);   /* releases the flock */
+    if (s->sync_inited) {
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+        pthread_mutex_destroy(&s->txn_mu);
+    }
+    free(s->dir);
+    free(s);
+}
+
+static wsp_store *wsp_file_open(const char *dir, int fsync, wsp_store_durable_cb cb,
+                                void *cb_arg, char *errbuf, size_t errlen)
+{
+    char scratch[8];
+    wsp_store *s = NULL;
+    pthread_condattr_t ca;
+    sigset_t all, old;
+    MDB_stat est;
+    int rc;
+    if (!errbuf || !errlen) { errbuf = scratch; errlen = sizeof scratch; }
+    errbuf[0] = '\0';
+    if (!dir || !*dir) {
+        snprintf(errbuf, errlen, "data_dir is empty");
+        return NULL;
+    }
+    if (fsync < WSP_FSYNC_BATCH || fsync > WSP_FSYNC_OFF) {
+        snprintf(errbuf, errlen, "unknown fsync policy %d", fsync);
+        return NULL;
+    }
+    s = calloc(1, sizeof *s);
+    if (!s || !(s->dir = strdup(dir))) {
+        free(s);
+        snprintf(errbuf, errlen, "out of memory opening the store");
+        return NULL;
+    }
+    s->lock_fd = -1;
+    s->fsync = fsync;
+    s->cb = cb;
+    s->cb_arg = cb_arg;
+    s->map_size = WSP_FILE_MAP_SIZE;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->txn_mu, NULL);
+    /* Monotonic condvar clock: the everysec timer must not jump with NTP. */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    s->sync_inited = 1;
+    pthread_once(&wsp_crc_once, wsp_crc_init);
+
+    if (wsp_file_mkdir_p(dir) != 0) {
+        snprintf(errbuf, errlen, "data_dir %s is not writable: %s", dir, strerror(errno));
+        goto fail;
+    }
+    /* Lock before LMDB touches anything: a second server must not even
+     * open the environment (LMDB forbids two opens in one process too). */
+    if (wsp_file_lock(s, errbuf, errlen) != 0) goto fail;
+
+    if ((rc = mdb_env_create(&s->env))) goto fail_rc;
+    mdb_env_set_assert(s->env, wsp_file_assert_hook);
+    if ((rc = mdb_env_set_maxdbs(s->env, 4)) ||
+        (rc = mdb_env_set_mapsize(s->env, s->map_size)))
+        goto fail_rc;
+    {
+        unsigned flags = MDB_NOTLS;
+        /* batch/always: LMDB's own durable commit (data fsync, then meta
+         * fsync), safe against power loss. everysec/off: MDB_NOSYNC and our
+         * own mdb_env_sync schedule. */
+        if (fsync == WSP_FSYNC_EVERYSEC || fsync == WSP_FSYNC_OFF) flags |= MDB_NOSYNC;
+        rc = mdb_env_open(s->env, dir, flags, 0644);
+        if (rc) goto fail_rc;
+    }
+    {
+        /* The map may have been grown by an earlier run. */
+        MDB_envinfo info;
+        if (mdb_env_info(s->env, &info) == 0 && info.me_mapsize > s->map_size)
+            s->map_size = info.me_mapsize;
+    }
+    {
+        int dead = 0;
+        mdb_reader_check(s->env, &dead);   /* readers left by a kill -9 */
+    }
+    if (wsp_file_init_dbs(s, errbuf, errlen) != 0) goto fail;
+    if ((rc = mdb_env_stat(s->env, &est))) goto fail_rc;
+    s->psize = est.ms_psize;
+    wsp_file_update_bytes(s);
+
+    /* The writer must not take the process's signals (SIGTERM is for the
+     * thread that runs the server). */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&s->writer, NULL, wsp_file_writer, s);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc) {
+        snprintf(errbuf, errlen, "data_dir %s: cannot start the store writer: %s", dir,
+                 strerror(rc));
+        goto fail;
+    }
+    s->writer_started = 1;
+    return s;
+
+fail_rc:
+    wsp_file_explain(dir, rc, errbuf, errlen);
+fail:
+    wsp_file_destroy(s);
+    return NULL;
+}
+
+static void wsp_file_load_error(wsp_store *s, const char *what)
+{
+    char msg[320];
+    snprintf(msg, sizeof msg, "data_dir %s holds a corrupted store (data.mdb): %s",
+             s->dir, what);
+    wsp_file_set_error(s, msg);
+}
+
+/* Walk msgs in order, check each record and hand it to cb. Locals that
+ * live across the assert hook's siglongjmp are volatile. */
+static int wsp_file_load(wsp_store *s, wsp_store_load_cb cb, void *arg)
+{
+    MDB_txn *volatile txn = NULL;
+    MDB_cursor *volatile c = NULL;
+    volatile int ret = -1;
+    MDB_val k, v;
+    unsigned char cached[2 + WSP_FILE_HASH_LEN];
+    MDB_val cached_id = { 0, NULL };
+    volatile int have_cached = 0;
+    int rc;
+    sigjmp_buf jb;
+
+    pthread_mutex_lock(&s->txn_mu);
+    wsp_file_fault_guard(1);
+    /* savemask = 1: a jump out of the fault handler must unblock SIGSEGV. */
+    if (sigsetjmp(jb, 1)) {
+        /* LMDB hit an assertion or faulted on a damaged page. Drop the
+         * cursor and txn handles without touching the pages again; the
+         * store is refused. */
+        wsp_file_load_jmp = NULL;
+        wsp_file_load_error(s, "damaged database pages");
+        goto cleanup;
+    }
+    wsp_file_load_jmp = &jb;
+    if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, (MDB_txn **)&txn))) goto fail_rc;
+    if ((rc = mdb_cursor_open(txn, s->msgs, (MDB_cursor **)&c))) goto fail_rc;
+    while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
+        const unsigned char *kp = k.mv_data, *vp = v.mv_data;
+        const char *key;
+        size_t key_len, plen;
+        if (k.mv_size < 2 + 8) { wsp_file_load_error(s, "short record key"); goto cleanup; }
+        size_t len = ((size_t)kp[0] << 8) | kp[1];
+        if (len == WSP_FILE_LONG_MARK) {
+            plen = 2 + WSP_FILE_HASH_LEN;
+            if (k.mv_size != plen + 8) { wsp_file_load_error(s, "bad record key"); goto cleanup; }
+            /* Records of a key are contiguous: look the id up once per key. */
+            if (!have_cached || memcmp(cached, kp, plen) != 0) {
+                MDB_val hk = { plen, (void *)kp };
+                rc = mdb_get(txn, s->keys, &hk, &cached_id);
+                if (rc == MDB_NOTFOUND) {
+                    wsp_file_load_error(s, "a long key id is missing");
+                    goto cleanup;
+                }
+                if (rc) goto fail_rc;
+                memcpy(cached, kp, plen);
+                have_cached = 1;
+            }
+            key = cached_id.mv_data;
+            key_len = cached_id.mv_size;
+        } else {
+            plen = 2 + len;
+            if (len > WSP_FILE_INLINE_MAX || k.mv_size != plen + 8) {
+                wsp_file_load_error(s, "bad record key");
+                goto cleanup;
+            }
+            key = (const char *)kp + 2;
+            key_len = len;
+        }
+        uint64_t seq = wsp_get_be64(kp + plen);
+        if (seq == 0) { wsp_file_load_error(s, "a record with sequence 0"); goto cleanup; }
+        if (v.mv_size < WSP_FILE_VAL_HDR) {
+            wsp_file_load_error(s, "short record value");
+            goto cleanup;
+        }
+        if (wsp_get_be32(vp + 12) != wsp_file_record_crc(kp, k.mv_size, vp, v.mv_size)) {
+            wsp_file_load_error(s, "record checksum mismatch");
+            goto cleanup;
+        }
+        int r = cb(arg, key, key_len, seq, (int64_t)wsp_get_be64(vp), wsp_get_be32(vp + 8),
+                   (const char *)vp + WSP_FILE_VAL_HDR, v.mv_size - WSP_FILE_VAL_HDR);
+        if (r) { ret = r; goto cleanup; }
+    }
+    if (rc != MDB_NOTFOUND) goto fail_rc;
+    ret = 0;
+    goto cleanup;
+
+fail_rc:
+    {
+        char msg[320];
+        wsp_file_explain(s->dir, rc, msg, sizeof msg);
+        wsp_file_set_error(s, msg);
+    }
+cleanup:
+    wsp_file_load_jmp = NULL;
+    wsp_file_fault_guard(0);
+    if (c) mdb_cursor_close(c);
+    if (txn) mdb_txn_abort(txn);
+    pthread_mutex_unlock(&s->txn_mu);
+    return ret;
+}
+
+static void wsp_file_close(wsp_store *s)
+{
+    if (!s) return;
+    if (s->writer_started) {
+        /* The writer drains the queue, commits it and syncs before exiting. */
+        pthread_mutex_lock(&s->mu);
+        s->stop = 1;
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->writer, NULL);
+    }
+    wsp_file_destroy(s);
+}
+
+static uint64_t wsp_file_disk_bytes(wsp_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    uint64_t b = s->disk_bytes;
+    pthread_mutex_unlock(&s->mu);
+    return b;
+}
+
+static void wsp_file_last_error(wsp_store *s, char *buf, size_t len)
+{
+    if (!buf || !len) return;
+    pthread_mutex_lock(&s->mu);
+    snprintf(buf, len, "%s", s->err);
+    pthread_mutex_unlock(&s->mu);
+}
+
+const wsp_store_ops wsp_store_file_ops = {
+    .name = "file",
+    .open = wsp_file_open,
+    .load = wsp_file_load,
+    .append = wsp_file_append,
+    .remove = wsp_file_remove,
+    .set_tries = wsp_file_set_tries,
+    .close = wsp_file_close,
+    .disk_bytes = wsp_file_disk_bytes,
+    .last_error = wsp_file_last_error,
+};

@@ -1,0 +1,726 @@
+/*
+ * test_store.c - the outbox stores (store.h): the memory store keeps nothing;
+ * the file store (LMDB) round-trips appends, range removes and tries across
+ * close + reopen, hands out increasing tickets and reports them durable in
+ * order under every fsync policy, and refuses a locked, unwritable or
+ * corrupted data_dir with a clear message.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "wsp.h"
+#include "testutil.h"
+
+/* ---------- helpers ------------------------------------------------------ */
+
+static char tmp_root[256];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static void rm_tmp_root(void)
+{
+    if (tmp_root[0]) nftw(tmp_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A fresh directory per test (tests may run in one process: CK_FORK=no). */
+static const char *fresh_dir(const char *name)
+{
+    static char path[512];
+    if (!tmp_root[0]) {
+        strcpy(tmp_root, "/tmp/wsp_test_store_XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(tmp_root));
+        atexit(rm_tmp_root);
+    }
+    snprintf(path, sizeof path, "%s/%s", tmp_root, name);
+    return path;
+}
+
+/* Durable callback recorder: every (upto, err) in call order. */
+typedef struct durable_log {
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;
+    uint64_t *upto;
+    int      *err;
+    size_t    n, cap;
+} durable_log;
+
+static void dlog_init(durable_log *d)
+{
+    memset(d, 0, sizeof *d);
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+}
+
+static void dlog_free(durable_log *d)
+{
+    free(d->upto);
+    free(d->err);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+}
+
+static void on_durable(void *arg, uint64_t upto, int err)
+{
+    durable_log *d = arg;
+    pthread_mutex_lock(&d->mu);
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 64;
+        d->upto = realloc(d->upto, d->cap * sizeof *d->upto);
+        d->err = realloc(d->err, d->cap * sizeof *d->err);
+    }
+    d->upto[d->n] = upto;
+    d->err[d->n] = err;
+    d->n++;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* Wait until ticket t has been reported (no sleeping: condvar). */
+static void dlog_wait(durable_log *d, uint64_t t)
+{
+    pthread_mutex_lock(&d->mu);
+    while (d->n == 0 || d->upto[d->n - 1] < t) pthread_cond_wait(&d->cv, &d->mu);
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* A loaded record, copied out of the callback. */
+typedef struct rec {
+    char    *key;  size_t key_len;
+    uint64_t seq;
+    int64_t  push_ms;
+    uint32_t tries;
+    char    *payload; size_t payload_len;
+} rec;
+
+typedef struct recs {
+    rec   *r;
+    size_t n, cap;
+    int    stop_after;   /* >0: return 7 after this many records */
+} recs;
+
+static int collect(void *arg, const char *key_id, size_t key_len, uint64_t seq,
+                   int64_t push_ms, uint32_t tries, const char *payload, size_t payload_len)
+{
+    recs *rs = arg;
+    if (rs->n == rs->cap) {
+        rs->cap = rs->cap ? rs->cap * 2 : 64;
+        rs->r = realloc(rs->r, rs->cap * sizeof *rs->r);
+    }
+    rec *r = &rs->r[rs->n++];
+    r->key = malloc(key_len + 1);
+    memcpy(r->key, key_id, key_len);
+    r->key_len = key_len;
+    r->seq = seq;
+    r->push_ms = push_ms;
+    r->tries = tries;
+    r->payload = malloc(payload_len + 1);
+    memcpy(r->payload, payload, payload_len);
+    r->payload_len = payload_len;
+    if (rs->stop_after && (int)rs->n >= rs->stop_after) return 7;
+    return 0;
+}
+
+static void recs_free(recs *rs)
+{
+    for (size_t i = 0; i < rs->n; i++) {
+        free(rs->r[i].key);
+        free(rs->r[i].payload);
+    }
+    free(rs->r);
+    memset(rs, 0, sizeof *rs);
+}
+
+static wsp_store *open_ok(const char *dir, int fsync, durable_log *d)
+{
+    char err[512] = "";
+    wsp_store *s = wsp_store_file_ops.open(dir, fsync, d ? on_durable : NULL, d, err, sizeof err);
+    ck_assert_msg(s != NULL, "open %s: %s", dir, err);
+    return s;
+}
+
+static void load_all(const char *dir, recs *out)
+{
+    wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
+    ck_assert_int_eq(wsp_store_file_ops.load(s, collect, out), 0);
+    wsp_store_file_ops.close(s);
+}
+
+static int find_rec(const recs *rs, const char *key, size_t key_len, uint64_t seq)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        if (rs->r[i].key_len == key_len && memcmp(rs->r[i].key, key, key_len) == 0 &&
+            rs->r[i].seq == seq)
+            return (int)i;
+    return -1;
+}
+
+/* Count records of one key and check they come in increasing seq order. */
+static size_t key_count_ordered(const recs *rs, const char *key, size_t key_len)
+{
+    size_t n = 0;
+    uint64_t last = 0;
+    for (size_t i = 0; i < rs->n; i++) {
+        if (rs->r[i].key_len != key_len || memcmp(rs->r[i].key, key, key_len) != 0) continue;
+        ck_assert_uint_gt(rs->r[i].seq, last);
+        last = rs->r[i].seq;
+        n++;
+    }
+    return n;
+}
+
+static void write_file(const char *path, const void *data, size_t len, off_t at)
+{
+    int fd = open(path, O_WRONLY | O_CREAT, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(pwrite(fd, data, len, at), (ssize_t)len);
+    close(fd);
+}
+
+/* ---------- memory store ------------------------------------------------- */
+
+static int count_cb(void *arg, const char *k, size_t kl, uint64_t seq, int64_t ms,
+                    uint32_t tries, const char *p, size_t pl)
+{
+    (*(int *)arg)++;
+    return 0;
+}
+
+START_TEST(memory_keeps_nothing)
+{
+    char err[128];
+    const wsp_store_ops *ops = &wsp_store_memory_ops;
+    wsp_store *s = ops->open("/nonexistent/never/created", WSP_FSYNC_BATCH, on_durable, NULL,
+                             err, sizeof err);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(ops->name, "memory");
+    ck_assert_uint_eq(ops->append(s, "w5", 2, 1, 1000, "hi", 2), 0);
+    ck_assert_uint_eq(ops->remove(s, "w5", 2, 1, 1), 0);
+    ck_assert_uint_eq(ops->set_tries(s, "w5", 2, 1, 3), 0);
+    int n = 0;
+    ck_assert_int_eq(ops->load(s, count_cb, &n), 0);
+    ck_assert_int_eq(n, 0);
+    ck_assert_uint_eq(ops->disk_bytes(s), 0);
+    ops->last_error(s, err, sizeof err);
+    ck_assert_str_eq(err, "");
+    ops->close(s);
+    struct stat st;
+    ck_assert_int_ne(stat("/nonexistent/never/created", &st), 0);
+}
+END_TEST
+
+/* ---------- file store: round trips ------------------------------------- */
+
+START_TEST(file_round_trip)
+{
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    const char *dir = fresh_dir("roundtrip/nested/dirs");
+    durable_log d;
+    dlog_init(&d);
+    wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, &d);
+    ck_assert_str_eq(ops->name, "file");
+    /* Keys that are prefixes of each other, with NUL bytes, and empty payload. */
+    static const char k1[] = "w12", k2[] = "w1", k3[] = "w1\0002", k4[] = "c{\"uid\":\"12\"}";
+    uint64_t t = 0, t2;
+    t2 = ops->append(s, k1, 3, 1, 1000, "a", 1);     ck_assert_uint_gt(t2, t); t = t2;
+    t2 = ops->append(s, k2, 2, 1, 1001, "b", 1);     ck_assert_uint_gt(t2, t); t = t2;
+    t2 = ops->append(s, k3, 4, 1, 1002, "c\0d", 3);  ck_assert_uint_gt(t2, t); t = t2;
+    t2 = ops->append(s, k4, sizeof k4 - 1, 1, -5, "", 0); ck_assert_uint_gt(t2, t); t = t2;
+    t2 = ops->append(s, k2, 2, 2, 1003, "e", 1);     ck_assert_uint_gt(t2, t); t = t2;
+    t2 = ops->set_tries(s, k2, 2, 2, 4);             ck_assert_uint_gt(t2, t); t = t2;
+    t2 = ops->set_tries(s, k2, 2, 99, 4);            ck_assert_uint_gt(t2, t); t = t2; /* absent */
+    t2 = ops->remove(s, k1, 3, 1, 1);                ck_assert_uint_gt(t2, t); t = t2;
+    dlog_wait(&d, t);
+    ck_assert_uint_gt(ops->disk_bytes(s), 0);
+    ops->close(s);
+    for (size_t i = 0; i < d.n; i++) ck_assert_int_eq(d.err[i], 0);
+
+    recs rs = { 0 };
+    load_all(dir, &rs);
+    ck_assert_uint_eq(rs.n, 4);
+    ck_assert_int_lt(find_rec(&rs, k1, 3, 1), 0);
+    int i = find_rec(&rs, k2, 2, 1);
+    ck_assert_int_ge(i, 0);
+    ck_assert_int_eq(rs.r[i].push_ms, 1001);
+    ck_assert_uint_eq(rs.r[i].tries, 0);
+    ck_assert_mem_eq(rs.r[i].payload, "b", 1);
+    i = find_rec(&rs, k2, 2, 2);
+    ck_assert_int_ge(i, 0);
+    ck_assert_uint_eq(rs.r[i].tries, 4);
+    i = find_rec(&rs, k3, 4, 1);
+    ck_assert_int_ge(i, 0);
+    ck_assert_uint_eq(rs.r[i].payload_len, 3);
+    ck_assert_mem_eq(rs.r[i].payload, "c\0d", 3);
+    i = find_rec(&rs, k4, sizeof k4 - 1, 1);
+    ck_assert_int_ge(i, 0);
+    ck_assert_int_eq(rs.r[i].push_ms, -5);
+    ck_assert_uint_eq(rs.r[i].payload_len, 0);
+    recs_free(&rs);
+    dlog_free(&d);
+}
+END_TEST
+
+START_TEST(file_range_remove)
+{
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    const char *dir = fresh_dir("ranges");
+    durable_log d;
+    dlog_init(&d);
+    wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, &d);
+    char payload[32];
+    for (uint64_t q = 1; q <= 20; q++) {
+        int n = snprintf(payload, sizeof payload, "m%llu", (unsigned long long)q);
+        ops->append(s, "wA", 2, q, 0, payload, (size_t)n);
+        ops->append(s, "wAB", 3, q, 0, payload, (size_t)n);   /* "wA" + "B": must not mix */
+        ops->append(s, "wB", 2, q, 0, payload, (size_t)n);
+    }
+    ops->remove(s, "wA", 2, 5, 9);
+    ops->remove(s, "wA", 2, 15, 1000);
+    ops->remove(s, "wA", 2, 12, 11);        /* empty range: no-op */
+    ops->remove(s, "wB", 2, 1, 20);
+    uint64_t t = ops->remove(s, "wZ", 2, 1, 5);   /* unknown key */
+    dlog_wait(&d, t);
+    ops->close(s);
+
+    recs rs = { 0 };
+    load_all(dir, &rs);
+    ck_assert_uint_eq(key_count_ordered(&rs, "wA", 2), 4 + 5);
+    ck_assert_uint_eq(key_count_ordered(&rs, "wAB", 3), 20);
+    ck_assert_uint_eq(key_count_ordered(&rs, "wB", 2), 0);
+    for (uint64_t q = 1; q <= 20; q++) {
+        int want = q <= 4 || (q >= 10 && q <= 14);
+        ck_assert_int_eq(find_rec(&rs, "wA", 2, q) >= 0, want);
+    }
+    int i = find_rec(&rs, "wA", 2, 12);
+    ck_assert_mem_eq(rs.r[i].payload, "m12", 3);
+    recs_free(&rs);
+    dlog_free(&d);
+}
+END_TEST
+
+START_TEST(file_long_keys)
+{
+    /* Key ids over the inline limit are stored by hash: two long ids that
+     * differ only in their last byte, and a long id equal to a short one
+     * plus padding, stay apart and come back whole. */
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    const char *dir = fresh_dir("longkeys");
+    size_t L = 5000;
+    char *a = malloc(L), *b = malloc(L);
+    memset(a, 'x', L);
+    a[0] = 'c';
+    a[100] = '\0';
+    memcpy(b, a, L);
+    b[L - 1] = 'y';
+    durable_log d;
+    dlog_init(&d);
+    wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, &d);
+    for (uint64_t q = 1; q <= 3; q++) {
+        ops->append(s, a, L, q, 1, "A", 1);
+        ops->append(s, b, L, q, 2, "B", 1);
+        ops->append(s, a, 400, q, 3, "S", 1);   /* inline prefix of a */
+    }
+    ops->remove(s, b, L, 2, 2);
+    uint64_t t = ops->remove(s, a, L, 1, 3);     /* a's last record: id dropped too */
+    dlog_wait(&d, t);
+    ops->close(s);
+    for (size_t i = 0; i < d.n; i++) ck_assert_int_eq(d.err[i], 0);
+
+    recs rs = { 0 };
+    load_all(dir, &rs);
+    ck_assert_uint_eq(key_count_ordered(&rs, a, L), 0);
+    ck_assert_uint_eq(key_count_ordered(&rs, b, L), 2);
+    ck_assert_uint_eq(key_count_ordered(&rs, a, 400), 3);
+    int i = find_rec(&rs, b, L, 3);
+    ck_assert_int_ge(i, 0);
+    ck_assert_mem_eq(rs.r[i].payload, "B", 1);
+    recs_free(&rs);
+
+    /* a comes back under the same hash after its id was dropped */
+    s = open_ok(dir, WSP_FSYNC_BATCH, &d);
+    t = ops->append(s, a, L, 9, 1, "A9", 2);
+    dlog_wait(&d, t);
+    ops->close(s);
+    load_all(dir, &rs);
+    ck_assert_int_ge(find_rec(&rs, a, L, 9), 0);
+    recs_free(&rs);
+    dlog_free(&d);
+    free(a);
+    free(b);
+}
+END_TEST
+
+/* ---------- tickets and the durable callback, per policy ---------------- */
+
+static void check_policy(int policy, const char *name)
+{
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    const char *dir = fresh_dir(name);
+    durable_log d;
+    dlog_init(&d);
+    wsp_store *s = open_ok(dir, policy, &d);
+    uint64_t last = 0, t = 0;
+    int appends = 0;
+    for (int round = 0; round < 5; round++) {
+        for (int i = 0; i < 40; i++) {
+            uint64_t seq = (uint64_t)(round * 40 + i + 1);
+            t = ops->append(s, "w7", 2, seq, 1, "p", 1);
+            appends++;
+            ck_assert_uint_gt(t, last);
+            last = t;
+            if (i % 10 == 9) {
+                t = ops->remove(s, "w7", 2, seq - 9, seq - 5);
+                ck_assert_uint_gt(t, last);
+                last = t;
+            }
+        }
+        /* wait between rounds so several batches happen */
+        dlog_wait(&d, last);
+    }
+    ops->close(s);
+
+    /* Reported tickets only grow, never exceed what was handed out, and
+     * the last one covers everything. */
+    ck_assert_uint_gt(d.n, 0);
+    for (size_t i = 0; i < d.n; i++) {
+        ck_assert_int_eq(d.err[i], 0);
+        ck_assert_uint_le(d.upto[i], last);
+        if (i) ck_assert_uint_gt(d.upto[i], d.upto[i - 1]);
+    }
+    ck_assert_uint_eq(d.upto[d.n - 1], last);
+    if (policy == WSP_FSYNC_ALWAYS)   /* one commit + sync per append */
+        ck_assert_uint_ge(d.n, (size_t)appends);
+    else                              /* grouped: fewer commits than changes */
+        ck_assert_uint_le(d.n, last);
+
+    recs rs = { 0 };
+    load_all(dir, &rs);
+    ck_assert_uint_eq(key_count_ordered(&rs, "w7", 2), 200 - 20 * 5);
+    recs_free(&rs);
+    dlog_free(&d);
+}
+
+START_TEST(file_policy_batch)    { check_policy(WSP_FSYNC_BATCH, "pol_batch"); }
+END_TEST
+START_TEST(file_policy_always)   { check_policy(WSP_FSYNC_ALWAYS, "pol_always"); }
+END_TEST
+START_TEST(file_policy_everysec) { check_policy(WSP_FSYNC_EVERYSEC, "pol_everysec"); }
+END_TEST
+START_TEST(file_policy_off)      { check_policy(WSP_FSYNC_OFF, "pol_off"); }
+END_TEST
+
+START_TEST(file_close_drains_queue)
+{
+    /* close() right after queueing: nothing queued is lost, even with off. */
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    const char *dir = fresh_dir("drain");
+    wsp_store *s = open_ok(dir, WSP_FSYNC_OFF, NULL);
+    for (uint64_t q = 1; q <= 1000; q++) ops->append(s, "w9", 2, q, 0, "z", 1);
+    ops->close(s);
+    recs rs = { 0 };
+    load_all(dir, &rs);
+    ck_assert_uint_eq(key_count_ordered(&rs, "w9", 2), 1000);
+    recs_free(&rs);
+}
+END_TEST
+
+START_TEST(file_load_stops_on_callback)
+{
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    const char *dir = fresh_dir("loadstop");
+    wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
+    for (uint64_t q = 1; q <= 10; q++) ops->append(s, "w1", 2, q, 0, "z", 1);
+    ops->close(s);
+    s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
+    recs rs = { .stop_after = 3 };
+    ck_assert_int_eq(ops->load(s, collect, &rs), 7);
+    ck_assert_uint_eq(rs.n, 3);
+    ops->close(s);
+    recs_free(&rs);
+}
+END_TEST
+
+/* ---------- start-up errors --------------------------------------------- */
+
+START_TEST(file_lock_held)
+{
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    const char *dir = fresh_dir("locked");
+    char err[512] = "", want[512];
+    wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
+    wsp_store *s2 = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    ck_assert_ptr_null(s2);
+    snprintf(want, sizeof want, "data_dir %s is in use by another WsPush server (pid %ld)",
+             dir, (long)getpid());
+    ck_assert_str_eq(err, want);
+    ops->close(s);
+    /* released on close */
+    s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
+    ops->close(s);
+}
+END_TEST
+
+START_TEST(file_unwritable)
+{
+    /* Tests run as root, where chmod does not bite: a path under a regular
+     * file fails for everyone. */
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    char file[512], dir[600], err[1024] = "", want[1024];
+    snprintf(file, sizeof file, "%s", fresh_dir("plainfile"));
+    write_file(file, "x", 1, 0);
+    snprintf(dir, sizeof dir, "%s/sub", file);
+    wsp_store *s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    ck_assert_ptr_null(s);
+    snprintf(want, sizeof want, "data_dir %s is not writable: Not a directory", dir);
+    ck_assert_str_eq(err, want);
+    s = ops->open("", WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    ck_assert_ptr_null(s);
+}
+END_TEST
+
+static void make_store(const char *dir, int n)
+{
+    wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
+    for (int q = 1; q <= n; q++) wsp_store_file_ops.append(s, "w3", 2, (uint64_t)q, 0, "hello", 5);
+    wsp_store_file_ops.close(s);
+}
+
+START_TEST(file_corrupted_garbage)
+{
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    char path[600], err[1024] = "";
+    static unsigned char junk[65536];
+    srand(42);
+    for (size_t i = 0; i < sizeof junk; i++) junk[i] = (unsigned char)rand();
+
+    /* Garbage over the whole data file. */
+    const char *dir = fresh_dir("garbage_all");
+    make_store(dir, 50);
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    for (off_t at = 0; at < st.st_size; at += (off_t)sizeof junk)
+        write_file(path, junk, sizeof junk, at);
+    wsp_store *s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err, "holds a corrupted store") != NULL, "got: %s", err);
+
+    /* Garbage over the header (meta pages) only. */
+    dir = fresh_dir("garbage_head");
+    make_store(dir, 50);
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    write_file(path, junk, 8192, 0);
+    err[0] = '\0';
+    s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err, "holds a corrupted store") != NULL, "got: %s", err);
+
+    /* A data file that is plain text. */
+    dir = fresh_dir("garbage_text");
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    write_file(path, "this is not a database\n", 23, 0);
+    err[0] = '\0';
+    s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err, "holds a corrupted store") != NULL, "got: %s", err);
+}
+END_TEST
+
+/* Open the env behind the store's back (it must be closed) and put raw
+ * records, as a bug or a foreign tool could. */
+static void raw_put(const char *dir, const char *db, const void *k, size_t kl,
+                    const void *v, size_t vl)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    ck_assert_int_eq(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 4);
+    mdb_env_set_mapsize(env, (size_t)8 << 30);
+    ck_assert_int_eq(mdb_env_open(env, dir, 0, 0644), 0);
+    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    ck_assert_int_eq(mdb_dbi_open(txn, db, MDB_CREATE, &dbi), 0);
+    MDB_val mk = { kl, (void *)k }, mv = { vl, (void *)v };
+    ck_assert_int_eq(mdb_put(txn, dbi, &mk, &mv, 0), 0);
+    ck_assert_int_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+START_TEST(file_corrupted_records)
+{
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    char err[1024] = "";
+    recs rs = { 0 };
+
+    /* A record whose key length prefix lies: load fails cleanly. */
+    const char *dir = fresh_dir("badrec");
+    make_store(dir, 5);
+    static const unsigned char badkey[] = { 0, 9, 'w', '3', 0, 0, 0, 0, 0, 0, 0, 1 };
+    raw_put(dir, "msgs", badkey, sizeof badkey, "0123456789abcdef", 16);
+    wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
+    ck_assert_int_eq(ops->load(s, collect, &rs), -1);
+    ops->last_error(s, err, sizeof err);
+    ck_assert_msg(strstr(err, "holds a corrupted store") != NULL, "got: %s", err);
+    ops->close(s);
+    recs_free(&rs);
+
+    /* A value too short to hold push_ms and tries. */
+    dir = fresh_dir("shortval");
+    make_store(dir, 5);
+    static const unsigned char key[] = { 0, 2, 'w', '4', 0, 0, 0, 0, 0, 0, 0, 1 };
+    raw_put(dir, "msgs", key, sizeof key, "abc", 3);
+    s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
+    ck_assert_int_eq(ops->load(s, collect, &rs), -1);
+    ops->close(s);
+    recs_free(&rs);
+
+    /* A long-form record whose key id is missing. */
+    dir = fresh_dir("nolongid");
+    make_store(dir, 1);
+    unsigned char lk[2 + 32 + 8];
+    memset(lk, 0xAB, sizeof lk);
+    lk[0] = lk[1] = 0xFF;
+    raw_put(dir, "msgs", lk, sizeof lk, "0123456789abcdef", 16);
+    s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
+    ck_assert_int_eq(ops->load(s, collect, &rs), -1);
+    ops->close(s);
+    recs_free(&rs);
+
+    /* A store of another format version refuses to open. */
+    dir = fresh_dir("otherformat");
+    make_store(dir, 1);
+    raw_put(dir, "meta", "format", 6, "wspush-outbox-999", 17);
+    err[0] = '\0';
+    s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err, "unknown format (wspush-outbox-999)") != NULL, "got: %s", err);
+}
+END_TEST
+
+START_TEST(file_corrupted_pages)
+{
+    /* Garbage inside b-tree pages (LMDB keeps no page checksums): load
+     * either finds nothing wrong (the bytes hit free pages), or refuses the
+     * store with a message; the process never crashes (LMDB asserts and
+     * faults during load are turned into the error). */
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    char path[600], err[1024], name[32];
+    unsigned char junk[512];
+    int refused = 0;
+    srand(7);
+    for (int round = 0; round < 12; round++) {
+        snprintf(name, sizeof name, "pages%d", round);
+        const char *dir = fresh_dir(name);
+        durable_log d;
+        dlog_init(&d);
+        wsp_store *s = open_ok(dir, WSP_FSYNC_OFF, &d);
+        char key[16];
+        uint64_t t = 0;
+        for (int i = 1; i <= 3000; i++) {
+            int kl = snprintf(key, sizeof key, "w%d", i % 50);
+            t = ops->append(s, key, (size_t)kl, (uint64_t)i, 0,
+                            "0123456789012345678901234567890123456789012345678901234567890123456789", 70);
+            if (i % 500 == 0) dlog_wait(&d, t);   /* several transactions */
+        }
+        ops->close(s);
+        dlog_free(&d);
+        snprintf(path, sizeof path, "%s/data.mdb", dir);
+        struct stat st;
+        ck_assert_int_eq(stat(path, &st), 0);
+        for (size_t i = 0; i < sizeof junk; i++) junk[i] = (unsigned char)rand();
+        off_t at = 8192 + rand() % (st.st_size - 8192 - (off_t)sizeof junk);
+        write_file(path, junk, sizeof junk, at);
+
+        err[0] = '\0';
+        s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+        if (!s) {
+            ck_assert_msg(strstr(err, "holds a corrupted store") != NULL, "got: %s", err);
+            refused++;
+            continue;
+        }
+        recs rs = { 0 };
+        int r = ops->load(s, collect, &rs);
+        ck_assert_msg(r == 0 || r == -1, "load returned %d", r);
+        if (r == -1) {
+            ops->last_error(s, err, sizeof err);
+            ck_assert_msg(strstr(err, "holds a corrupted store") != NULL, "got: %s", err);
+            refused++;
+        }
+        ops->close(s);
+        recs_free(&rs);
+    }
+    ck_assert_int_gt(refused, 0);
+}
+END_TEST
+
+START_TEST(file_100k_then_load)
+{
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    const char *dir = fresh_dir("100k");
+    char payload[200], key[16];
+    memset(payload, 'p', sizeof payload);
+    durable_log d;
+    dlog_init(&d);
+    wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, &d);
+    uint64_t t = 0;
+    for (int i = 0; i < 100000; i++) {
+        int kl = snprintf(key, sizeof key, "w%d", i % 1000);
+        snprintf(payload, sizeof payload, "%d", i);
+        t = ops->append(s, key, (size_t)kl, (uint64_t)(i / 1000 + 1), i, payload, sizeof payload);
+    }
+    dlog_wait(&d, t);
+    ops->close(s);
+    for (size_t i = 0; i < d.n; i++) ck_assert_int_eq(d.err[i], 0);
+
+    recs rs = { 0 };
+    load_all(dir, &rs);
+    ck_assert_uint_eq(rs.n, 100000);
+    /* Per key, in seq order; payload and push_ms as appended. */
+    for (size_t i = 1; i < rs.n; i++) {
+        if (rs.r[i].key_len == rs.r[i - 1].key_len &&
+            memcmp(rs.r[i].key, rs.r[i - 1].key, rs.r[i].key_len) == 0)
+            ck_assert_uint_eq(rs.r[i].seq, rs.r[i - 1].seq + 1);
+        ck_assert_int_eq(atoi(rs.r[i].payload), (int)rs.r[i].push_ms);
+    }
+    recs_free(&rs);
+    dlog_free(&d);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+    Suite *su = suite_create("store");
+    TCase *tc = tcase_create("store");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, memory_keeps_nothing);
+    tcase_add_test(tc, file_round_trip);
+    tcase_add_test(tc, file_range_remove);
+    tcase_add_test(tc, file_long_keys);
+    tcase_add_test(tc, file_policy_batch);
+    tcase_add_test(tc, file_policy_always);
+    tcase_add_test(tc, file_policy_everysec);
+    tcase_add_test(tc, file_policy_off);
+    tcase_add_test(tc, file_close_drains_queue);
+    tcase_add_test(tc, file_load_stops_on_callback);
+    tcase_add_test(tc, file_lock_held);
+    tcase_add_test(tc, file_unwritable);
+    tcase_add_test(tc, file_corrupted_garbage);
+    tcase_add_test(tc, file_corrupted_records);
+    tcase_add_test(tc, file_corrupted_pages);
+    tcase_add_test(tc, file_100k_then_load);
+    suite_add_tcase(su, tc);
+    return su;
+}
