@@ -38,6 +38,18 @@ var_dump($d->recv_text());
 $line = json_encode(['uid' => '{"uid":"30","FunctionType":7}', 'n' => 99]);
 var_dump(push_line($push, $line), $d->recv_text() === $line);
 var_dump($s->isOnline('{"FunctionType":7,"uid":"30"}'));
+// nested objects are canonical too; a JSON object without uid is a client key as well;
+// escaped member names are the same names
+$e = ws_connect($ws, '{"x":{"b":1,"a":[{"d":1,"c":2}]},"uid":"40"}');
+$f = ws_connect($ws, '{"a":1}');
+var_dump(wait_until(fn() => $s->stats()['bound'] == 4));
+foreach (['{"uid":"40","x":{"a":[{"c":2,"d":1}],"b":1}}' => $e, '{"\u0075id":"40","x":{"a":[{"c":2,"d":1}],"b":1}}' => $e, '{ "a" : 1 }' => $f] as $uid => $conn) {
+    $line = json_encode(['uid' => $uid, 'n' => 7]);
+    echo json_encode($uid), ' ', push_line($push, $line), ' ', $conn->recv_text() === $line ? 'delivered' : 'NOT DELIVERED', "\n";
+}
+// array order is significant
+var_dump(push_line($push, json_encode(['uid' => '{"uid":"40","x":{"a":[{"c":2,"d":1}],"b":1}}'])));
+var_dump(push_line($push, json_encode(['uid' => '{"x":{"b":1,"a":[{"d":1},{"c":2}]},"uid":"40"}'])));
 $s->stop(0);
 echo "done\n";
 ?>
@@ -57,4 +69,10 @@ string(32) "{ "FunctionType":7, "uid":"30" }"
 string(2) "ok"
 bool(true)
 bool(true)
+bool(true)
+"{\"uid\":\"40\",\"x\":{\"a\":[{\"c\":2,\"d\":1}],\"b\":1}}" ok delivered
+"{\"\\u0075id\":\"40\",\"x\":{\"a\":[{\"c\":2,\"d\":1}],\"b\":1}}" ok delivered
+"{ \"a\" : 1 }" ok delivered
+string(2) "ok"
+string(6) "queued"
 done
