@@ -219,6 +219,9 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
             wsp_key_maybe_release(srv, k);
             return WSP_ERR_STORE;
         }
+        /* everysec / off promise no durability before the reply. */
+        if (srv->cfg.fsync == WSP_FSYNC_EVERYSEC || srv->cfg.fsync == WSP_FSYNC_OFF)
+            *ticket = 0;
     }
     /* Delivery never waits on the store: write now, reply after commit. */
     for (wsp_wsconn *c = k->conns; c; c = c->key_next) {

@@ -225,6 +225,8 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
         s->keys = srv->keys.count;
         s->outbox_depth = srv->outbox_depth;
         s->outbox_bytes = srv->outbox_bytes;
+        s->store_bytes = srv->store && srv->store_ops->disk_bytes
+                         ? srv->store_ops->disk_bytes(srv->store) : 0;
         s->oldest_age = srv->g_head ? (wsp_now_ms(srv) - srv->g_head->push_ms) / 1000.0 : 0;
         s->fallback_connections = srv->nfallback;
         s->log_dropped = wsp_log_dropped(srv->log);
@@ -442,7 +444,10 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
                                       errbuf, errlen);
     if (!srv->store) { rc = WSP_ERR_STORE; goto fail; }
     if (srv->store_ops->load(srv->store, wsp_outbox_load_cb, srv) != 0) {
-        if (!errbuf[0]) set_err(errbuf, errlen, "cannot load the store in %s%s", srv->cfg.data_dir, NULL);
+        char why[200] = "";
+        if (srv->store_ops->last_error) srv->store_ops->last_error(srv->store, why, sizeof(why));
+        set_err(errbuf, errlen, "cannot load the store in %s: %s", srv->cfg.data_dir,
+                why[0] ? why : "unreadable");
         rc = WSP_ERR_STORE;
         goto fail;
     }

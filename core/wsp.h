@@ -130,7 +130,8 @@ typedef struct wsp_stats {
     uint64_t bound;             /* of those, bound to a key */
     uint64_t keys;              /* keys with a connection or an outbox */
     uint64_t outbox_depth;      /* messages held, all keys */
-    uint64_t outbox_bytes;
+    uint64_t outbox_bytes;      /* payload bytes held in memory */
+    uint64_t store_bytes;       /* bytes the store uses on disk (0 for memory) */
     double   oldest_age;        /* seconds since the oldest held push, 0 if none */
     uint64_t push_lines, push_ok, push_queued, push_fail;
     uint64_t delivered_writes;  /* message frames written */

@@ -86,7 +86,7 @@ static wsp_server *wspush_server_get(zval *zobj)
  * null as ""). Returns SUCCESS, or FAILURE with a ValueError/TypeError. */
 static zend_result wspush_server_set_option(wsp_config *cfg, zend_string *name, zval *value)
 {
-    char errbuf[256] = "";
+    char errbuf[512] = "";
     zend_string *str;
     int rc;
 
@@ -364,6 +364,7 @@ ZEND_METHOD(WsPush_Server, stats)
     U64(keys);
     U64(outbox_depth);
     U64(outbox_bytes);
+    U64(store_bytes);
     add_assoc_double(return_value, "oldest_age", st.oldest_age);
     U64(push_lines);
     U64(push_ok);
