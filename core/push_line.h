@@ -14,18 +14,28 @@ typedef enum wsp_push_fail {
     WSP_PUSH_NO_UID,       /* no uid, null uid, or uid "" after trimming */
     WSP_PUSH_BAD_UID,      /* uid not a string or a number */
     WSP_PUSH_NOMEM,
+    WSP_PUSH_UNENCODABLE,  /* ft 1/2 line PHP's json_encode refuses (a number
+                            * like 1e999 decodes to INF): the seed sent an
+                            * empty message, we answer fail instead */
 } wsp_push_fail;
 
 typedef struct wsp_push_msg {
     wsp_key  key;          /* routing key (owned) */
     char    *payload;      /* what the client receives (owned, malloc'd) */
     size_t   payload_len;
-    int      function_type;/* ft as the seed computed it, 0 when none */
+    int      function_type;/* ft as the seed computed it, 0 when none
+                            * (clamped to int; 1 and 2 are exact) */
 } wsp_push_msg;
 
 /* Parse line[0..len) (no newline; a trailing '\r' already stripped).
  * On WSP_PUSH_OK fills *out (free with wsp_push_msg_free). For any other
- * return nothing is allocated in *out. */
+ * return nothing is allocated in *out (its fields are cleared).
+ * The key: a string uid is trimmed and classified by wsp_key_from_text (a
+ * JSON-object string is a client key in canonical form); a number uid is
+ * the web key of its PHP string cast (12 -> "12", 1e25 -> "1.0E+25").
+ * The payload: for FunctionType 1 and 2 the seed's transform re-encoded as
+ * PHP's json_encode does; for anything else the line itself, byte for
+ * byte. */
 wsp_push_fail wsp_push_line_parse(const char *line, size_t len, wsp_push_msg *out);
 void wsp_push_msg_free(wsp_push_msg *m);
 const char *wsp_push_fail_str(wsp_push_fail f);
