@@ -54,7 +54,7 @@ if test "$PHP_WSPUSH" != "no"; then
   wsp_ext_sources="ext/wspush.c ext/wspush_exception.c ext/wspush_server.c ext/wspush_client.c"
 
   PHP_NEW_EXTENSION(wspush, $wsp_ext_sources $wsp_core_sources, $ext_shared,,
-    [-std=gnu11 -DZEND_ENABLE_STATIC_TSRMLS_CACHE=1 -D_GNU_SOURCE])
+    [-std=gnu11 -DZEND_ENABLE_STATIC_TSRMLS_CACHE=1])
   PHP_ADD_INCLUDE([$ext_srcdir/core])
   PHP_ADD_INCLUDE([$ext_srcdir/ext])
   PHP_ADD_BUILD_DIR([$ext_builddir/ext], 1)

@@ -232,7 +232,8 @@ fail:
 
 /* ---- building lines ---- */
 
-/* Encode zv as JSON into buf; on failure a ValueError for argument argn. */
+/* Encode zv as JSON into buf; on failure a ValueError for argument argn,
+ * "<what>cannot be JSON-encoded: <reason>". */
 static zend_result wspush_json_encode(smart_str *buf, zval *zv, uint32_t argn, const char *what)
 {
     if (php_json_encode(buf, zv, PHP_JSON_UNESCAPED_UNICODE) == FAILURE) {
@@ -247,7 +248,7 @@ static zend_result wspush_json_encode(smart_str *buf, zval *zv, uint32_t argn, c
         }
         smart_str_free(buf);
         if (!EG(exception)) {   /* JsonSerializable may have thrown already */
-            zend_argument_value_error(argn, "%s cannot be JSON-encoded: %s", what, why);
+            zend_argument_value_error(argn, "%scannot be JSON-encoded: %s", what, why);
         }
         return FAILURE;
     }
@@ -280,7 +281,7 @@ static zend_result wspush_line_from_array(smart_str *out, zend_string *key, Hash
             }
         } ZEND_HASH_FOREACH_END();
     }
-    r = wspush_json_encode(out, &line, argn, "message");
+    r = wspush_json_encode(out, &line, argn, argn == 2 ? "" : "contains a message that ");
     zval_ptr_dtor(&line);
     return r;
 }
@@ -299,7 +300,8 @@ static zend_result wspush_line_from_string(smart_str *out, zend_string *key, zen
         if (Z_TYPE(decoded) != IS_UNDEF) {
             zval_ptr_dtor(&decoded);
         }
-        zend_argument_value_error(argn, "must be an array or a JSON object string");
+        zend_argument_value_error(argn, argn == 2 ? "must be an array or a JSON object string"
+                                  : "must contain arrays or JSON object strings as messages");
         return FAILURE;
     }
     uid = zend_hash_str_find(Z_OBJPROP(decoded), "uid", 3);
@@ -310,7 +312,8 @@ static zend_result wspush_line_from_string(smart_str *out, zend_string *key, zen
 
         if (Z_TYPE_P(uid) != IS_STRING && Z_TYPE_P(uid) != IS_LONG && Z_TYPE_P(uid) != IS_DOUBLE) {
             zval_ptr_dtor(&decoded);
-            zend_argument_value_error(argn, "has a \"uid\" that is not a string or a number");
+            zend_argument_value_error(argn, "%s a \"uid\" that is not a string or a number",
+                                      argn == 2 ? "has" : "contains a message with");
             return FAILURE;
         }
         u = zval_get_string(uid);
@@ -318,7 +321,8 @@ static zend_result wspush_line_from_string(smart_str *out, zend_string *key, zen
         kt = php_trim(key, NULL, 0, 3);
         same = zend_string_equals(ut, kt);
         if (!same) {
-            zend_argument_value_error(argn, "has \"uid\" \"%s\", which is not the key \"%s\"",
+            zend_argument_value_error(argn, "%s \"uid\" \"%s\", which is not its key \"%s\"",
+                                      argn == 2 ? "has" : "contains a message with",
                                       ZSTR_VAL(u), ZSTR_VAL(key));
         }
         zend_string_release(u);
@@ -345,7 +349,8 @@ static zend_result wspush_line_from_string(smart_str *out, zend_string *key, zen
         smart_str_appendl(out, s, (size_t)(rest - s));
         smart_str_appendl(out, "\"uid\":", 6);
         ZVAL_STR(&zkey, key);
-        if (wspush_json_encode(out, &zkey, 1, "key") == FAILURE) {
+        if (wspush_json_encode(out, &zkey, argn == 2 ? 1 : argn,
+                               argn == 2 ? "" : "contains a key that ") == FAILURE) {
             return FAILURE;
         }
         while (j < restlen && strchr(" \t\r\n", rest[j])) {
@@ -376,7 +381,8 @@ static zend_result wspush_build_line(smart_str *out, zend_string *key, zval *mes
     if (Z_TYPE_P(message) == IS_STRING) {
         return wspush_line_from_string(out, key, Z_STR_P(message), argn);
     }
-    zend_argument_type_error(argn, "messages must be of type array|string, %s given",
+    zend_argument_type_error(argn, argn == 2 ? "must be of type array|string, %s given"
+                             : "must contain messages of type array|string, %s given",
                              zend_zval_type_name(message));
     return FAILURE;
 }
@@ -407,6 +413,10 @@ static zend_result wspush_client_exchange(wspush_client_obj *o, smart_str *lines
         rc = wsp_client_send_lines(c, ptrs, lens, m, replies + done);
         if (rc != WSP_OK) {
             const char *err = wsp_client_errstr(c);
+            for (i = 0; i < m && replies[done + i]; i++) {
+                /* count the lines answered before the error */
+            }
+            done += i;
             if (n == 1) {
                 wspush_throw(rc, "push to %s failed: %s", ZSTR_VAL(o->address),
                              err && *err ? err : "I/O error");
@@ -504,8 +514,10 @@ ZEND_METHOD(WsPush_Client, sendMany)
         zend_result r;
 
         if (pairs) {
-            zval *zk = zend_hash_index_find(Z_ARRVAL_P(Z_REFVAL_P(v)), 0);
-            message = zend_hash_index_find(Z_ARRVAL_P(Z_REFVAL_P(v)), 1);
+            zval *pair = v, *zk;
+            ZVAL_DEREF(pair);
+            zk = zend_hash_index_find(Z_ARRVAL_P(pair), 0);
+            message = zend_hash_index_find(Z_ARRVAL_P(pair), 1);
             ZVAL_DEREF(zk);
             if (Z_TYPE_P(zk) != IS_STRING && Z_TYPE_P(zk) != IS_LONG) {
                 zend_argument_type_error(1, "pair keys must be of type string|int, %s given",
