@@ -243,8 +243,9 @@ ZEND_METHOD(WsPush_Server, run)
     }
 
     /* If start() was called earlier, the loop thread did not inherit this
-     * mask; a signal may then be handled by the loop thread's disposition
-     * (default: terminate). Calling run() without start() avoids that. */
+     * mask; that is fine too because the core's threads block every signal
+     * themselves (core/server.c loop_main, core/log.c), so start(); run();
+     * (what bin/wspush does, to print its "listening" line) works as well. */
     if (!o->started && wspush_server_do_start(o) == FAILURE) {
         pthread_sigmask(SIG_SETMASK, &old_set, NULL);
         RETURN_THROWS();
