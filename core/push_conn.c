@@ -9,6 +9,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "server_internal.h"
 #include "push_line.h"
@@ -163,6 +166,9 @@ void wsp_push_accept(wsp_server *srv, evutil_socket_t fd)
     wsp_pushconn *p = calloc(1, sizeof(*p));
     if (!p) { evutil_closesocket(fd); return; }
     p->srv = srv;
+    /* Replies are small and pipelined: Nagle + delayed ACK would hold them. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     p->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (!p->bev) { free(p); evutil_closesocket(fd); return; }
     p->next = srv->push_conns;

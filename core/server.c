@@ -387,15 +387,18 @@ static void teardown(wsp_server *srv)
         c->all_prev = srv->free_head;
         srv->free_head = c;
         c->dirty = 0;
+        c->ping_waiting = 0;
         c = n;
     }
     srv->all_conns = NULL;
-    for (wsp_wsconn *c = srv->free_head; c; c = c->all_prev) c->dirty = 0;
+    for (wsp_wsconn *c = srv->free_head; c; c = c->all_prev) c->dirty = c->ping_waiting = 0;
+    srv->ping_wait_head = NULL;
+    srv->dirty_head = NULL;
     wsp_ws_free_pending(srv);
     wsp_push_close_all(srv);
     if (srv->store) { srv->store_ops->close(srv->store); srv->store = NULL; }
     struct event **evs[] = { &srv->cmd_ev, &srv->flush_ev, &srv->sweep_ev, &srv->stop_ev,
-                             &srv->durable_ev };
+                             &srv->durable_ev, &srv->ping_ev };
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
         if (*evs[i]) { event_free(*evs[i]); *evs[i] = NULL; }
     wsp_keytab_free(srv);
@@ -455,7 +458,9 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     srv->flush_ev = event_new(srv->base, -1, 0, flush_cb, srv);
     srv->stop_ev = event_new(srv->base, -1, 0, stop_cb, srv);
     srv->sweep_ev = event_new(srv->base, -1, EV_PERSIST, sweep_cb, srv);
-    if (!srv->cmd_ev || !srv->flush_ev || !srv->stop_ev || !srv->sweep_ev || !srv->durable_ev)
+    srv->ping_ev = event_new(srv->base, -1, 0, wsp_ws_ping_timer, srv);
+    if (!srv->cmd_ev || !srv->flush_ev || !srv->stop_ev || !srv->sweep_ev || !srv->durable_ev
+        || !srv->ping_ev)
         goto fail;
     double iv = srv->cfg.heartbeat_timeout / 4;
     if (iv > 0.25) iv = 0.25;

@@ -71,6 +71,7 @@ struct wsp_wsconn {
     uint8_t  fallback;               /* never answers pings: confirm at TCP level */
     uint8_t  answered_ping;          /* ever answered a ping */
     uint8_t  free_queued;
+    uint8_t  ping_waiting;           /* on the deferred-ping list */
     /* idle list (least recently active first) */
     wsp_wsconn *idle_prev, *idle_next;
     int64_t  last_active_ms;
@@ -88,6 +89,7 @@ struct wsp_wsconn {
     int64_t  last_ping_ms;
     int64_t  last_frame_ms;
     wsp_wsconn *dirty_next;
+    wsp_wsconn *ping_wait_next;
     wsp_wsconn *all_next, *all_prev;
 };
 
@@ -155,6 +157,8 @@ struct wsp_server {
 
     wsp_wsconn *idle_head, *idle_tail;
     wsp_wsconn *dirty_head;
+    wsp_wsconn *ping_wait_head;       /* pings deferred by the minimum interval */
+    struct event *ping_ev;
     wsp_wsconn *free_head;            /* connections to free at a safe point */
     wsp_wsconn *all_conns;            /* every ws connection (sweeps) */
     wsp_pushconn *push_conns;
@@ -185,6 +189,7 @@ void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason);
 void wsp_ws_free_pending(wsp_server *srv);
 int  wsp_ws_out_full(const wsp_wsconn *c);
 void wsp_ws_close_all(wsp_server *srv, uint16_t code);
+void wsp_ws_ping_timer(evutil_socket_t fd, short what, void *arg);
 
 /* push_conn.c */
 void wsp_push_accept(wsp_server *srv, evutil_socket_t fd);

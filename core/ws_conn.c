@@ -27,6 +27,11 @@
 #include "heartbeat.h"
 
 #define CLOSE_LINGER_MS 2000   /* how long a closing connection may flush */
+/* At most one confirmation Ping per connection per PING_MIN_MS: under load a
+ * connection gets a message every few ms, and a Ping (and its Pong, a read,
+ * a confirm, a store remove, a log line) per message would double the work.
+ * Delivery never waits for this; only confirmation does, by at most this. */
+#define PING_MIN_MS 20
 
 static void ws_read_cb(evutil_socket_t fd, short what, void *arg);
 static void ws_write_cb(evutil_socket_t fd, short what, void *arg);
@@ -119,7 +124,7 @@ void wsp_ws_free_pending(wsp_server *srv)
     while (srv->free_head) {
         wsp_wsconn *c = srv->free_head;
         srv->free_head = c->all_prev;
-        if (c->dirty) {           /* still on the dirty list: freed after it */
+        if (c->dirty || c->ping_waiting) {   /* still listed: freed after */
             c->all_prev = keep;
             keep = c;
             continue;
@@ -257,6 +262,10 @@ static void on_pong(wsp_wsconn *c, const uint8_t *data, size_t len)
     c->answered_ping = 1;
     if (n == c->pinged_upto) { c->pings_unanswered = 0; c->first_unanswered_ping_ms = 0; }
     wsp_outbox_confirm(c, n, "pong");
+    if (c->written_upto > c->pinged_upto && c->pinged_upto <= c->confirmed_upto) {
+        c->ping_due = 1;           /* written meanwhile: ping for it now */
+        wsp_ws_mark_dirty(c);
+    }
 }
 
 /* TCP-level confirmation for a client stack that never answers Pings:
@@ -477,6 +486,36 @@ static void send_ping(wsp_wsconn *c)
     c->pings_unanswered++;
 }
 
+static void defer_ping(wsp_wsconn *c)
+{
+    wsp_server *srv = c->srv;
+    if (c->ping_waiting) return;
+    c->ping_waiting = 1;
+    c->ping_wait_next = srv->ping_wait_head;
+    srv->ping_wait_head = c;
+    if (!event_pending(srv->ping_ev, EV_TIMEOUT, NULL)) {
+        struct timeval tv = { 0, PING_MIN_MS * 1000 };
+        event_add(srv->ping_ev, &tv);
+    }
+}
+
+void wsp_ws_ping_timer(evutil_socket_t fd, short what, void *arg)
+{
+    wsp_server *srv = arg;
+    wsp_wsconn *c = srv->ping_wait_head;
+    srv->ping_wait_head = NULL;
+    while (c) {
+        wsp_wsconn *n = c->ping_wait_next;
+        c->ping_waiting = 0;
+        if (c->state == WS_OPEN) {
+            c->ping_due = 1;
+            wsp_ws_mark_dirty(c);
+        }
+        c = n;
+    }
+    wsp_schedule_flush(srv);   /* also frees connections that waited here */
+}
+
 /* The flush pass: once per loop iteration, after every callback of the
  * iteration ran. One Ping per connection per pass, one write per pass. */
 void wsp_ws_flush_all(wsp_server *srv)
@@ -486,10 +525,17 @@ void wsp_ws_flush_all(wsp_server *srv)
     while (c) {
         wsp_wsconn *n = c->dirty_next;
         c->dirty = 0;
-        /* ping_due 2: a re-ping of unconfirmed output, same payload again. */
+        /* One Ping outstanding at a time: the next goes when its Pong comes
+         * back (on_pong), which halves Pong traffic under load at no cost
+         * to delivery. ping_due 2: a re-ping of unconfirmed output. */
         if (c->state == WS_OPEN && c->ping_due
-            && (c->written_upto > c->pinged_upto || c->ping_due == 2))
-            send_ping(c);
+            && ((c->written_upto > c->pinged_upto && c->pinged_upto <= c->confirmed_upto)
+                || c->ping_due == 2)) {
+            if (c->ping_due == 2 || wsp_now_ms(srv) - c->last_ping_ms >= PING_MIN_MS)
+                send_ping(c);
+            else
+                defer_ping(c);
+        }
         c->ping_due = 0;
         if (c->state != WS_DEAD) {
             if (flush_out(c) < 0) {
