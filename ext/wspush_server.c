@@ -305,7 +305,9 @@ ZEND_METHOD(WsPush_Server, push)
     rc = wsp_server_push(srv, ZSTR_VAL(key), ZSTR_LEN(key), ZSTR_VAL(payload), ZSTR_LEN(payload),
                          &queued, errbuf, sizeof errbuf);
     if (rc == WSP_ERR_FAIL) {
-        wspush_throw(rc, "push refused: %s", errbuf[0] ? errbuf : "bad key or payload");
+        /* The core's message may already start with "push refused". */
+        wspush_throw(rc, "%s%s", strncmp(errbuf, "push refused", 12) == 0 ? "" : "push refused: ",
+                     errbuf[0] ? errbuf : "bad key or payload");
         RETURN_THROWS();
     }
     if (rc != WSP_OK) {

@@ -30,6 +30,7 @@ const PACKAGE_RULES = [
     'scripts/check-package.php' => 'src',
     'php-tests/*.phpt' => 'test',
     'php-tests/*.inc' => 'test',
+    'php-tests/*.php' => 'test',      // helpers (tracked); run-tests output is not tracked
     'core/tests/**' => 'test',
     'core/fuzz/**' => 'test',
     'README.md' => 'doc',
