@@ -1,0 +1,76 @@
+--TEST--
+Issue 3: unconfirmed-at-crash - messages written to a live connection that never confirmed them are delivered again, in order, after SIGKILL and restart
+--EXTENSIONS--
+wspush
+--SKIPIF--
+<?php include __DIR__ . '/skipif.inc'; ?>
+<?php if (!function_exists('pcntl_sigprocmask')) die('skip pcntl needed by serve_child.php'); ?>
+--FILE--
+<?php
+require __DIR__ . '/wsclient.inc';
+require __DIR__ . '/durable.inc';
+$tmp = wsp_tmpdir();
+$data = "$tmp/data";
+$key = addin_key('77');
+$m = fn($i) => json_encode(['uid' => $key, 'n' => $i, 'body' => str_repeat(chr(97 + $i % 26), 100)]);
+$N = 50;
+
+$c = wsp_child_start(wsp_file_opts($data, $tmp));
+// a client that reads but never answers Pings: nothing gets confirmed
+$a = ws_connect($c->ws, $key, ['auto_pong' => false]);
+var_dump($a->recv_text() === $key);
+// and a confirming client on another key, whose messages must NOT come back
+$b = ws_connect($c->ws, '9');
+var_dump($b->recv_text());
+$r = push_lines($c->push, array_map($m, range(1, $N)));
+var_dump(array_count_values(array_map('strval', $r)));
+var_dump(push_line($c->push, '{"uid":"9","m":"confirmed"}'));
+// the messages did reach the client
+$got = $a->recv_n($N, 10.0);
+var_dump($got === array_map($m, range(1, $N)));
+// the server asked for a confirmation (Ping) and got none
+var_dump(wait_until(function () use ($a) { $a->pump(0.01); return count($a->pings) > 0; }, 5.0));
+var_dump($b->recv_text());
+// wait until b's Pong confirmed its message (the server's ping for it was answered)
+var_dump(wait_until(function () use ($b) { $b->pump(0.01); return count($b->pings) > 0; }, 5.0));
+$b->pump(0.3);
+// a push whose reply waits for a group commit made after b's Pong was handled
+var_dump(push_line($c->push, '{"uid":"sync","m":1}'));
+// crash
+var_dump($c->kill9());
+$a->close_tcp();
+$b->close_tcp();
+
+// restart: a new connection for the key receives all of them again, in order
+[$s, $ws, $push] = wsp_file_server($data, $tmp);
+$d = ws_connect($ws, $key);
+$again = $d->recv_n($N, 10.0, [$key]);
+var_dump($again === array_map($m, range(1, $N)));
+var_dump(pump_until([$d], fn() => $s->stats()["outbox_depth"] == 1, 10.0));   // only the "sync" push is left
+// the confirmed message of key 9 is not delivered again
+$e = ws_connect($ws, '9');
+var_dump(push_line($push, '{"uid":"9","m":"end"}'));
+var_dump($e->recv_until('{"uid":"9","m":"end"}', 3.0, ['biubiubiu']));
+$s->stop();
+echo "done\n";
+?>
+--EXPECT--
+bool(true)
+string(9) "biubiubiu"
+array(1) {
+  ["ok"]=>
+  int(50)
+}
+string(2) "ok"
+bool(true)
+bool(true)
+string(27) "{"uid":"9","m":"confirmed"}"
+bool(true)
+string(6) "queued"
+bool(true)
+bool(true)
+bool(true)
+string(2) "ok"
+array(0) {
+}
+done
