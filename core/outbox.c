@@ -171,7 +171,7 @@ static int conn_live(const wsp_wsconn *c)
 /* Write one message to a connection (the caller checked order and cap). */
 static void conn_write_msg(wsp_wsconn *c, const wsp_msg *m, int replay)
 {
-    evbuffer_add(c->out, m->frame, m->frame_len);
+    evbuffer_add(wsp_ws_out(c), m->frame, m->frame_len);
     c->cursor = m->seq + 1;
     c->written_upto = m->seq;
     c->ping_due = 1;

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <event2/event.h>
+#include <event2/event_struct.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
@@ -60,7 +61,8 @@ enum wsp_ws_state { WS_HANDSHAKE = 0, WS_OPEN, WS_CLOSING, WS_DEAD };
 struct wsp_wsconn {
     struct wsp_server *srv;
     evutil_socket_t fd;
-    struct event *rev, *wev;
+    struct event ev;                 /* embedded: one event, read and/or write */
+    short    ev_flags;               /* what ev is registered for (0 = none) */
     struct evbuffer *out;
     uint8_t *in; size_t in_len, in_cap;   /* unparsed bytes kept between reads */
     wsp_ws_parser parser;
@@ -188,6 +190,7 @@ void wsp_ws_sweep(wsp_server *srv);
 void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason);
 void wsp_ws_free_pending(wsp_server *srv);
 int  wsp_ws_out_full(const wsp_wsconn *c);
+struct evbuffer *wsp_ws_out(wsp_wsconn *c);   /* created on demand */
 void wsp_ws_close_all(wsp_server *srv, uint16_t code);
 void wsp_ws_ping_timer(evutil_socket_t fd, short what, void *arg);
 

@@ -33,8 +33,19 @@
  * Delivery never waits for this; only confirmation does, by at most this. */
 #define PING_MIN_MS 20
 
-static void ws_read_cb(evutil_socket_t fd, short what, void *arg);
-static void ws_write_cb(evutil_socket_t fd, short what, void *arg);
+static void ws_event_cb(evutil_socket_t fd, short what, void *arg);
+
+/* One embedded event per connection (not two event_new()s): it waits for
+ * reading while open, and for writing only while output is blocked. */
+static void set_events(wsp_wsconn *c, short flags)
+{
+    if (flags == c->ev_flags) return;
+    if (c->ev_flags) event_del(&c->ev);
+    c->ev_flags = flags;
+    if (!flags) return;
+    event_assign(&c->ev, c->srv->base, c->fd, flags | EV_PERSIST, ws_event_cb, c);
+    event_add(&c->ev, NULL);
+}
 
 static void idle_unlink(wsp_wsconn *c)
 {
@@ -57,9 +68,22 @@ static void idle_touch(wsp_wsconn *c)
     srv->idle_tail = c;
 }
 
+/* The output buffer exists only while there is output: an idle connection
+ * holds none (memory per held connection is a target). */
+struct evbuffer *wsp_ws_out(wsp_wsconn *c)
+{
+    if (!c->out) c->out = evbuffer_new();
+    return c->out;
+}
+
+static size_t out_len(const wsp_wsconn *c)
+{
+    return c->out ? evbuffer_get_length(c->out) : 0;
+}
+
 int wsp_ws_out_full(const wsp_wsconn *c)
 {
-    return evbuffer_get_length(c->out) >= c->srv->cfg.max_output;
+    return out_len(c) >= c->srv->cfg.max_output;
 }
 
 void wsp_ws_accept(wsp_server *srv, evutil_socket_t fd)
@@ -72,17 +96,7 @@ void wsp_ws_accept(wsp_server *srv, evutil_socket_t fd)
     c->srv = srv;
     c->fd = fd;
     c->id = ++srv->next_conn_id;
-    c->out = evbuffer_new();
-    c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, ws_read_cb, c);
-    c->wev = event_new(srv->base, fd, EV_WRITE, ws_write_cb, c);
-    if (!c->out || !c->rev || !c->wev || event_add(c->rev, NULL) < 0) {
-        if (c->out) evbuffer_free(c->out);
-        if (c->rev) event_free(c->rev);
-        if (c->wev) event_free(c->wev);
-        free(c);
-        evutil_closesocket(fd);
-        return;
-    }
+    set_events(c, EV_READ);
     wsp_ws_parser_init(&c->parser, srv->cfg.max_frame);
     c->all_next = srv->all_conns;
     if (srv->all_conns) srv->all_conns->all_prev = c;
@@ -113,8 +127,7 @@ static void queue_free(wsp_wsconn *c)
     if (c->all_next) c->all_next->all_prev = c->all_prev;
     c->all_prev = srv->free_head;
     srv->free_head = c;
-    event_del(c->rev);
-    event_del(c->wev);
+    set_events(c, 0);
     wsp_schedule_flush(srv);
 }
 
@@ -129,9 +142,7 @@ void wsp_ws_free_pending(wsp_server *srv)
             keep = c;
             continue;
         }
-        event_free(c->rev);
-        event_free(c->wev);
-        evbuffer_free(c->out);
+        if (c->out) evbuffer_free(c->out);
         evutil_closesocket(c->fd);
         wsp_ws_parser_free(&c->parser);
         free(c->in);
@@ -147,7 +158,7 @@ void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)
     wsp_server *srv = c->srv;
     int was_open = c->state == WS_OPEN;
     c->state = WS_CLOSING;
-    event_del(c->rev);
+    set_events(c, 0);
     idle_unlink(c);
     if (c->fallback) { c->fallback = 0; srv->nfallback--; }
     wsp_keyrec *k = c->key;
@@ -166,9 +177,9 @@ void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)
     wsp_outbox_unbind(c, !srv->stopping);
     if (was_open && code) {
         uint8_t f[4];
-        evbuffer_add(c->out, f, wsp_ws_close_frame(f, code));
+        evbuffer_add(wsp_ws_out(c), f, wsp_ws_close_frame(f, code));
     }
-    if (evbuffer_get_length(c->out) > 0) {
+    if (out_len(c) > 0) {
         c->close_deadline_ms = wsp_now_ms(srv) + CLOSE_LINGER_MS;
         wsp_ws_mark_dirty(c);
     } else {
@@ -190,8 +201,8 @@ static void send_frame(wsp_wsconn *c, int opcode, const void *data, size_t len)
 {
     uint8_t h[10];
     size_t hl = wsp_ws_frame_header(h, opcode, len);
-    evbuffer_add(c->out, h, hl);
-    if (len) evbuffer_add(c->out, data, len);
+    evbuffer_add(wsp_ws_out(c), h, hl);
+    if (len) evbuffer_add(wsp_ws_out(c), data, len);
     wsp_ws_mark_dirty(c);
 }
 
@@ -273,7 +284,7 @@ static void on_pong(wsp_wsconn *c, const uint8_t *data, size_t len)
  * queue are both empty (the peer's TCP acknowledged every byte). */
 static void fallback_check(wsp_wsconn *c)
 {
-    if (c->written_upto <= c->confirmed_upto || evbuffer_get_length(c->out) > 0) return;
+    if (c->written_upto <= c->confirmed_upto || out_len(c) > 0) return;
     int outq = 0;
     if (ioctl(c->fd, SIOCOUTQ, &outq) == 0 && outq == 0)
         wsp_outbox_confirm(c, c->written_upto, "tcp");
@@ -331,7 +342,7 @@ static int handle_frames(wsp_wsconn *c, uint8_t *buf, size_t len, size_t *used)
             if (code == 0) {
                 /* An empty Close is answered with an empty Close. */
                 uint8_t h[2] = { 0x88, 0x00 };
-                evbuffer_add(c->out, h, 2);
+                evbuffer_add(wsp_ws_out(c), h, 2);
                 c->state = WS_HANDSHAKE;   /* so wsp_ws_close adds no frame */
             }
             wsp_ws_close(c, code, "client close");
@@ -351,18 +362,23 @@ static void do_handshake(wsp_wsconn *c)
     char resp[512];
     if (rc < 0) {
         size_t n = wsp_ws_handshake_error(-rc, resp, sizeof(resp));
-        evbuffer_add(c->out, resp, n);
+        evbuffer_add(wsp_ws_out(c), resp, n);
         c->state = WS_OPEN;    /* lets close() run its normal path */
         wsp_ws_close(c, 0, "bad handshake");
         return;
     }
     size_t n = wsp_ws_handshake_response(&req, resp, sizeof(resp));
-    evbuffer_add(c->out, resp, n);
+    evbuffer_add(wsp_ws_out(c), resp, n);
     wsp_ws_mark_dirty(c);
     c->state = WS_OPEN;
     size_t rest = c->in_len - (size_t)rc;
     memmove(c->in, c->in + rc, rest);
     c->in_len = rest;
+    if (rest == 0) {          /* the usual case: give the head's buffer back */
+        free(c->in);
+        c->in = NULL;
+        c->in_cap = 0;
+    }
 }
 
 static int in_reserve(wsp_wsconn *c, size_t need)
@@ -377,7 +393,7 @@ static int in_reserve(wsp_wsconn *c, size_t need)
     return 0;
 }
 
-static void ws_read_cb(evutil_socket_t fd, short what, void *arg)
+static void ws_read(evutil_socket_t fd, void *arg)
 {
     wsp_wsconn *c = arg;
     wsp_server *srv = c->srv;
@@ -423,8 +439,8 @@ static void ws_read_cb(evutil_socket_t fd, short what, void *arg)
         memmove(c->in, c->in + used, c->in_len - used);
         c->in_len -= used;
     }
-    if (c->in_len == 0 && c->in_cap > 4096) {
-        /* Give back a big frame's buffer once it is parsed. */
+    if (c->in_len == 0 && c->in) {
+        /* Idle connections keep no input buffer: tens of thousands are held. */
         free(c->in);
         c->in = NULL;
         c->in_cap = 0;
@@ -434,7 +450,7 @@ static void ws_read_cb(evutil_socket_t fd, short what, void *arg)
 /* Write what is buffered; returns -1 when the connection broke. */
 static int flush_out(wsp_wsconn *c)
 {
-    while (evbuffer_get_length(c->out) > 0) {
+    while (out_len(c) > 0) {
         int n = evbuffer_write(c->out, c->fd);
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR) break;
@@ -442,14 +458,17 @@ static int flush_out(wsp_wsconn *c)
         }
         if (n == 0) break;
     }
-    if (evbuffer_get_length(c->out) > 0) event_add(c->wev, NULL);
+    short want = c->state == WS_OPEN ? EV_READ : 0;
+    if (out_len(c) > 0) want |= EV_WRITE;
+    else if (c->out) { evbuffer_free(c->out); c->out = NULL; }
+    set_events(c, want);
     return 0;
 }
 
 static void after_write(wsp_wsconn *c)
 {
     if (c->state == WS_CLOSING) {
-        if (evbuffer_get_length(c->out) == 0) {
+        if (out_len(c) == 0) {
             shutdown(c->fd, SHUT_WR);
             queue_free(c);
         }
@@ -460,7 +479,7 @@ static void after_write(wsp_wsconn *c)
         wsp_outbox_pump(c);
 }
 
-static void ws_write_cb(evutil_socket_t fd, short what, void *arg)
+static void ws_write(evutil_socket_t fd, void *arg)
 {
     wsp_wsconn *c = arg;
     if (flush_out(c) < 0) {
@@ -471,14 +490,24 @@ static void ws_write_cb(evutil_socket_t fd, short what, void *arg)
     after_write(c);
 }
 
+static void ws_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+    wsp_wsconn *c = arg;
+    if (what & EV_WRITE) {
+        ws_write(fd, c);
+        if (c->state != WS_OPEN) return;
+    }
+    if (what & EV_READ) ws_read(fd, c);
+}
+
 static void send_ping(wsp_wsconn *c)
 {
     char p[24];
     int n = snprintf(p, sizeof(p), "%llu", (unsigned long long)c->written_upto);
     uint8_t h[10];
     size_t hl = wsp_ws_frame_header(h, WSP_WS_OP_PING, (size_t)n);
-    evbuffer_add(c->out, h, hl);
-    evbuffer_add(c->out, p, (size_t)n);
+    evbuffer_add(wsp_ws_out(c), h, hl);
+    evbuffer_add(wsp_ws_out(c), p, (size_t)n);
     int64_t now = wsp_now_ms(c->srv);
     c->pinged_upto = c->written_upto;
     c->last_ping_ms = now;
