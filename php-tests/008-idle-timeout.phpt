@@ -7,7 +7,8 @@ wspush
 --FILE--
 <?php
 require __DIR__ . '/wsclient.inc';
-[$s, $ws, $push] = wsp_test_server(['heartbeat_timeout' => '0.5']);
+$hbt = wsp_t(0.5);      // scaled under valgrind (WSP_TEST_TIMEOUT_FACTOR)
+[$s, $ws, $push] = wsp_test_server(['heartbeat_timeout' => (string)$hbt]);
 $t0 = microtime(true);
 $web = ws_connect($ws, '5');
 $addin = ws_connect($ws, '{"uid":"12","FunctionType":4}');
@@ -18,7 +19,7 @@ var_dump($web->recv_text(), $addin->recv_text(), $alive->recv_text());
 var_dump(wait_until(fn() => $s->stats()['bound'] == 3));
 // keep $alive heartbeating while the others go silent
 $closed = [];
-$deadline = microtime(true) + 5;
+$deadline = microtime(true) + wsp_t(5);
 while (count($closed) < 3 && microtime(true) < $deadline) {
     $alive->text('6');
     if ($alive->recv_text(1.0) !== 'biubiubiu') { echo "alive lost\n"; break; }
@@ -32,12 +33,12 @@ while (count($closed) < 3 && microtime(true) < $deadline) {
 ksort($closed);
 echo implode(',', array_keys($closed)), "\n";
 foreach ($closed as $n => $t) {
-    if ($t < 0.45) echo "$n closed too early ($t s)\n";
+    if ($t < 0.9 * $hbt) echo "$n closed too early ($t s)\n";
 }
 // the raw TCP connection that never sent a handshake is closed as well
 $r = [$raw]; $w = $e = null;
 $eof = false;
-$dl = microtime(true) + 3;
+$dl = microtime(true) + wsp_t(3);
 while (microtime(true) < $dl) {
     $r = [$raw];
     if (stream_select($r, $w, $e, 0, 100000) > 0) { $d = @fread($raw, 100); if ($d === '' || $d === false) { $eof = true; break; } }

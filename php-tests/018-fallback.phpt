@@ -15,7 +15,7 @@ var_dump(push_line($push, '{"uid":"5","n":1}'));
 $got = [];
 $n = 1;
 $ok = false;
-$deadline = microtime(true) + 15;
+$deadline = microtime(true) + wsp_t(15);
 while (microtime(true) < $deadline) {
     $a->text('5');
     while (($m = $a->recv_text(0.05)) !== null) if ($m !== 'biubiubiu') $got[] = $m;
@@ -25,7 +25,7 @@ while (microtime(true) < $deadline) {
 var_dump($ok);
 var_dump(count($a->pings) >= 1);
 // in fallback, what the peer's TCP acknowledged is confirmed
-$deadline = microtime(true) + 10;
+$deadline = microtime(true) + wsp_t(10);
 while ($s->stats()['outbox_depth'] > 0 && microtime(true) < $deadline) {
     $a->text('5');
     while (($m = $a->recv_text(0.05)) !== null) if ($m !== 'biubiubiu') $got[] = $m;

@@ -4,6 +4,8 @@ SPEC 9: one info line per push with key, sequence and result; one confirm line w
 wspush
 --SKIPIF--
 <?php include __DIR__ . '/skipif.inc'; ?>
+--INI--
+pcre.jit=0
 --FILE--
 <?php
 require __DIR__ . '/wsclient.inc';

@@ -7,7 +7,8 @@ wspush
 --FILE--
 <?php
 require __DIR__ . '/wsclient.inc';
-[$s, $ws, $push] = wsp_test_server(['heartbeat_timeout' => '0.4']);
+$hbt = wsp_t(0.4);      // scaled under valgrind (WSP_TEST_TIMEOUT_FACTOR)
+[$s, $ws, $push] = wsp_test_server(['heartbeat_timeout' => (string)$hbt]);
 $k = '{"uid":"12","FunctionType":4}';
 $conns = [
     'addin heartbeat' => [ws_connect($ws, $k), fn($c) => $c->text($k)],
@@ -18,11 +19,11 @@ $conns = [
     'silent' => [ws_connect($ws, '7'), fn($c) => null],
 ];
 $t = microtime(true);
-while (microtime(true) - $t < 1.5) {           // almost 4 timeouts long
+while (microtime(true) - $t < 3.75 * $hbt) {   // almost 4 timeouts long
     foreach ($conns as [$c, $send]) {
         if (!$c->eof) { try { $send($c); } catch (RuntimeException $e) {} $c->pump(0.001); }
     }
-    usleep(100000);                             // each client's own send period
+    usleep((int)($hbt * 250000));               // each client's own send period (a quarter of the timeout)
 }
 foreach ($conns as $name => [$c]) {
     $c->pump(0.05);
