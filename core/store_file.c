@@ -51,6 +51,8 @@
 #define WSP_FILE_RKEY_MAX   (WSP_FILE_PREFIX_MAX + 8)
 #define WSP_FILE_VAL_HDR    16                    /* push_ms + tries + crc */
 #define WSP_FILE_FORMAT     "wspush-outbox-1"
+#define STORE_LINGER_US     1000     /* group commit window after the first change */
+#define STORE_BATCH_MAX     4096     /* commit at once past this many changes */
 
 enum { WSP_CH_APPEND, WSP_CH_REMOVE, WSP_CH_TRIES };
 
@@ -84,6 +86,7 @@ struct wsp_store {
     size_t   queued;
     uint64_t last_ticket;
     int      stop;
+    int      writer_idle;        /* writer blocked waiting for the first change */
     uint64_t disk_bytes;
     char     err[320];
 
@@ -482,6 +485,7 @@ static void *wsp_file_writer(void *arg)
     pthread_mutex_lock(&s->mu);
     for (;;) {
         while (!s->head && !s->stop) {
+            s->writer_idle = 1;
             if (s->fsync == WSP_FSYNC_EVERYSEC && unsynced) {
                 /* Wake by the next once-a-second sync even when idle. */
                 double due = last_sync + 1.0;
@@ -490,6 +494,20 @@ static void *wsp_file_writer(void *arg)
             } else {
                 pthread_cond_wait(&s->cv, &s->mu);
             }
+        }
+        s->writer_idle = 0;
+        /* Group commit: gather for up to STORE_LINGER_US after the first
+         * change, so a commit (and the wakeup that costs the loop thread a
+         * context switch when both share a core) serves many pushes. Not
+         * for "always", which promises one sync per push. */
+        if (s->head && !s->stop && s->fsync != WSP_FSYNC_ALWAYS
+            && s->queued < STORE_BATCH_MAX) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);   /* the cv's clock */
+            ts.tv_nsec += STORE_LINGER_US * 1000L;
+            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+            while (!s->stop && s->queued < STORE_BATCH_MAX)
+                if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT) break;
         }
         /* Take everything queued; the loop thread keeps queueing meanwhile. */
         wsp_change *batch = s->head;
@@ -568,7 +586,8 @@ static uint64_t wsp_file_enqueue(wsp_store *s, int kind, const char *key, size_t
     s->tail = ch;
     s->queued++;
     uint64_t t = ch->ticket;
-    pthread_cond_signal(&s->cv);
+    if (s->writer_idle || s->queued == STORE_BATCH_MAX)
+        pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
     return t;
 }
