@@ -828,6 +828,20 @@ static wsp_store *wsp_file_open(const char *dir, int fsync, wsp_store_durable_cb
         MDB_envinfo info;
         if (mdb_env_info(s->env, &info) == 0 && info.me_mapsize > s->map_size)
             s->map_size = info.me_mapsize;
+        /* A truncated data file: LMDB read only the meta pages so far; the
+         * first touch of a missing page would be SIGBUS. Check the size the
+         * meta pages promise before any page is read. */
+        char fpath[PATH_MAX];
+        struct stat fst;
+        if (mdb_env_stat(s->env, &est) == 0
+            && snprintf(fpath, sizeof fpath, "%s/data.mdb", dir) < (int)sizeof fpath
+            && stat(fpath, &fst) == 0
+            && (uint64_t)fst.st_size < ((uint64_t)info.me_last_pgno + 1) * est.ms_psize) {
+            snprintf(errbuf, errlen, "data_dir %s holds a corrupted store (data.mdb): "
+                     "file is %lld bytes, its pages need %llu", dir, (long long)fst.st_size,
+                     (unsigned long long)(((uint64_t)info.me_last_pgno + 1) * est.ms_psize));
+            goto fail;
+        }
     }
     {
         int dead = 0;
