@@ -31,7 +31,7 @@
  * connection gets a message every few ms, and a Ping (and its Pong, a read,
  * a confirm, a store remove, a log line) per message would double the work.
  * Delivery never waits for this; only confirmation does, by at most this. */
-#define PING_MIN_MS 20
+#define PING_MIN_MS 100
 
 static void ws_event_cb(evutil_socket_t fd, short what, void *arg);
 
