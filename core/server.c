@@ -472,10 +472,13 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     srv->push_lis = listen_on(srv, srv->cfg.push_listen, push_accept_cb, &srv->push_port,
                               errbuf, errlen);
     if (!srv->push_lis) { rc = WSP_ERR_LISTEN; goto fail; }
+    char wh[256] = "", ph[256] = "";
+    int unused_port;
+    wsp_addr_split(srv->cfg.ws_listen, wh, sizeof(wh), &unused_port, NULL, 0);
+    wsp_addr_split(srv->cfg.push_listen, ph, sizeof(ph), &unused_port, NULL, 0);
     wsp_log_msg(srv->log, WSP_LOG_INFO, "start",
-                "ws=%s:%d push=%s:%d store=%s held=%llu", srv->cfg.ws_listen, srv->ws_port,
-                srv->cfg.push_listen, srv->push_port, srv->cfg.store,
-                (unsigned long long)srv->outbox_depth);
+                "ws=%s:%d push=%s:%d store=%s held=%llu", wh, srv->ws_port, ph,
+                srv->push_port, srv->cfg.store, (unsigned long long)srv->outbox_depth);
     if (pthread_create(&srv->thread, NULL, loop_main, srv) != 0) {
         set_err(errbuf, errlen, "cannot start the loop thread: %s%s", strerror(errno), NULL);
         rc = WSP_ERR_THREAD;

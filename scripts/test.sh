@@ -7,6 +7,7 @@
 #   5. the phpt suite again with the extension built with ASan + UBSan
 #   6. an independent WebSocket client (Debian's python3-websockets)
 #   7. the benchmark smoke run (0 lost, 0 misrouted in every mode)
+#   and package.xml listing every source and test file
 # Every step runs; the script exits non-zero when any failed and prints a
 # summary line per step. Set WSPUSH_QUICK=1 to skip steps 3, 5 and 7.
 set -uo pipefail
@@ -75,6 +76,7 @@ phpt_asan() {
 python_client() { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_websockets.py; }
 bench_smoke()   { bash scripts/build.sh >/dev/null && bash bench/run --smoke; }
 
+step "package.xml lists every file" php scripts/check-package.php
 step "core unit tests" core_tests
 step "core unit tests (ASan+UBSan)" core_asan_tests
 step "JSON differential test vs PHP" json_diff
