@@ -51,7 +51,7 @@
 #define WSP_FILE_RKEY_MAX   (WSP_FILE_PREFIX_MAX + 8)
 #define WSP_FILE_VAL_HDR    16                    /* push_ms + tries + crc */
 #define WSP_FILE_FORMAT     "wspush-outbox-1"
-#define STORE_LINGER_US     1000     /* group commit window after the first change */
+#define STORE_LINGER_US     5000     /* group commit window under sustained load */
 #define STORE_BATCH_MAX     4096     /* commit at once past this many changes */
 
 enum { WSP_CH_APPEND, WSP_CH_REMOVE, WSP_CH_TRIES };
@@ -480,6 +480,7 @@ static void *wsp_file_writer(void *arg)
 {
     wsp_store *s = arg;
     int unsynced = 0;
+    size_t last_batch = 0;           /* size of the previous commit */
     double last_sync = wsp_mono_now();
 
     pthread_mutex_lock(&s->mu);
@@ -500,11 +501,15 @@ static void *wsp_file_writer(void *arg)
          * change, so a commit (and the wakeup that costs the loop thread a
          * context switch when both share a core) serves many pushes. Not
          * for "always", which promises one sync per push. */
-        if (s->head && !s->stop && s->fsync != WSP_FSYNC_ALWAYS
+        /* The window grows with the load: a lone push (a controller's
+         * send) is committed at once; a stream of them waits up to
+         * STORE_LINGER_US so one commit rewrites each touched page once. */
+        long linger_us = last_batch >= 64 ? STORE_LINGER_US : last_batch > 1 ? 1000 : 0;
+        if (linger_us && s->head && !s->stop && s->fsync != WSP_FSYNC_ALWAYS
             && s->queued < STORE_BATCH_MAX) {
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);   /* the cv's clock */
-            ts.tv_nsec += STORE_LINGER_US * 1000L;
+            ts.tv_nsec += linger_us * 1000L;
             if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
             while (!s->stop && s->queued < STORE_BATCH_MAX)
                 if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT) break;
@@ -512,6 +517,7 @@ static void *wsp_file_writer(void *arg)
         /* Take everything queued; the loop thread keeps queueing meanwhile. */
         wsp_change *batch = s->head;
         size_t n = s->queued;
+        last_batch = n;
         uint64_t upto = s->last_ticket;
         int stopping = s->stop;
         s->head = s->tail = NULL;
