@@ -392,7 +392,7 @@ static void teardown(wsp_server *srv)
     }
     srv->all_conns = NULL;
     for (wsp_wsconn *c = srv->free_head; c; c = c->all_prev) c->dirty = c->ping_waiting = 0;
-    srv->ping_wait_head = NULL;
+    srv->ping_wait_head = srv->ping_wait_tail = NULL;
     srv->dirty_head = NULL;
     wsp_ws_free_pending(srv);
     wsp_push_close_all(srv);

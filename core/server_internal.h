@@ -159,7 +159,7 @@ struct wsp_server {
 
     wsp_wsconn *idle_head, *idle_tail;
     wsp_wsconn *dirty_head;
-    wsp_wsconn *ping_wait_head;       /* pings deferred by the minimum interval */
+    wsp_wsconn *ping_wait_head, *ping_wait_tail;  /* deferred pings, FIFO */
     struct event *ping_ev;
     wsp_wsconn *free_head;            /* connections to free at a safe point */
     wsp_wsconn *all_conns;            /* every ws connection (sweeps) */

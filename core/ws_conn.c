@@ -32,6 +32,7 @@
  * a confirm, a store remove, a log line) per message would double the work.
  * Delivery never waits for this; only confirmation does, by at most this. */
 #define PING_MIN_MS 100
+#define PING_TICK_MS 5     /* how often deferred Pings are looked at */
 
 static void ws_event_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -515,33 +516,45 @@ static void send_ping(wsp_wsconn *c)
     c->pings_unanswered++;
 }
 
+static void arm_ping_timer(wsp_server *srv)
+{
+    if (!event_pending(srv->ping_ev, EV_TIMEOUT, NULL)) {
+        struct timeval tv = { 0, PING_TICK_MS * 1000 };
+        event_add(srv->ping_ev, &tv);
+    }
+}
+
+/* Queue a connection whose Ping must wait for PING_MIN_MS. FIFO, so the
+ * waiting Pings leave in small groups as each comes due, never all at once
+ * (a burst of a thousand Pings in one pass would delay that pass's pushes). */
 static void defer_ping(wsp_wsconn *c)
 {
     wsp_server *srv = c->srv;
     if (c->ping_waiting) return;
     c->ping_waiting = 1;
-    c->ping_wait_next = srv->ping_wait_head;
-    srv->ping_wait_head = c;
-    if (!event_pending(srv->ping_ev, EV_TIMEOUT, NULL)) {
-        struct timeval tv = { 0, PING_MIN_MS * 1000 };
-        event_add(srv->ping_ev, &tv);
-    }
+    c->ping_wait_next = NULL;
+    if (srv->ping_wait_tail) srv->ping_wait_tail->ping_wait_next = c;
+    else srv->ping_wait_head = c;
+    srv->ping_wait_tail = c;
+    arm_ping_timer(srv);
 }
 
 void wsp_ws_ping_timer(evutil_socket_t fd, short what, void *arg)
 {
     wsp_server *srv = arg;
-    wsp_wsconn *c = srv->ping_wait_head;
-    srv->ping_wait_head = NULL;
-    while (c) {
-        wsp_wsconn *n = c->ping_wait_next;
+    int64_t now = wsp_now_ms(srv);
+    wsp_wsconn *c;
+    while ((c = srv->ping_wait_head) != NULL) {
+        if (c->state == WS_OPEN && now - c->last_ping_ms < PING_MIN_MS) break;
+        srv->ping_wait_head = c->ping_wait_next;
+        if (!srv->ping_wait_head) srv->ping_wait_tail = NULL;
         c->ping_waiting = 0;
         if (c->state == WS_OPEN) {
             c->ping_due = 1;
             wsp_ws_mark_dirty(c);
         }
-        c = n;
     }
+    if (srv->ping_wait_head) arm_ping_timer(srv);
     wsp_schedule_flush(srv);   /* also frees connections that waited here */
 }
 
