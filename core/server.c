@@ -388,17 +388,20 @@ static void teardown(wsp_server *srv)
         srv->free_head = c;
         c->dirty = 0;
         c->ping_waiting = 0;
+        c->held = 0;
         c = n;
     }
     srv->all_conns = NULL;
     for (wsp_wsconn *c = srv->free_head; c; c = c->all_prev) c->dirty = c->ping_waiting = 0;
     srv->ping_wait_head = srv->ping_wait_tail = NULL;
+    srv->held_head = NULL;
+    srv->ndirty = srv->nheld = 0;
     srv->dirty_head = NULL;
     wsp_ws_free_pending(srv);
     wsp_push_close_all(srv);
     if (srv->store) { srv->store_ops->close(srv->store); srv->store = NULL; }
     struct event **evs[] = { &srv->cmd_ev, &srv->flush_ev, &srv->sweep_ev, &srv->stop_ev,
-                             &srv->durable_ev, &srv->ping_ev };
+                             &srv->durable_ev, &srv->ping_ev, &srv->held_ev };
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
         if (*evs[i]) { event_free(*evs[i]); *evs[i] = NULL; }
     wsp_keytab_free(srv);
@@ -459,8 +462,9 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     srv->stop_ev = event_new(srv->base, -1, 0, stop_cb, srv);
     srv->sweep_ev = event_new(srv->base, -1, EV_PERSIST, sweep_cb, srv);
     srv->ping_ev = event_new(srv->base, -1, 0, wsp_ws_ping_timer, srv);
+    srv->held_ev = event_new(srv->base, -1, 0, wsp_ws_held_timer, srv);
     if (!srv->cmd_ev || !srv->flush_ev || !srv->stop_ev || !srv->sweep_ev || !srv->durable_ev
-        || !srv->ping_ev)
+        || !srv->ping_ev || !srv->held_ev)
         goto fail;
     double iv = srv->cfg.heartbeat_timeout / 4;
     if (iv > 0.25) iv = 0.25;

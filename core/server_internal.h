@@ -74,6 +74,7 @@ struct wsp_wsconn {
     uint8_t  answered_ping;          /* ever answered a ping */
     uint8_t  free_queued;
     uint8_t  ping_waiting;           /* on the deferred-ping list */
+    uint8_t  held;                   /* output held back by busy passes */
     /* idle list (least recently active first) */
     wsp_wsconn *idle_prev, *idle_next;
     int64_t  last_active_ms;
@@ -89,6 +90,7 @@ struct wsp_wsconn {
     uint32_t pings_unanswered;
     int64_t  first_unanswered_ping_ms;
     int64_t  last_ping_ms;
+    int64_t  held_since_ms;
     int64_t  last_frame_ms;
     wsp_wsconn *dirty_next;
     wsp_wsconn *ping_wait_next;
@@ -160,6 +162,9 @@ struct wsp_server {
     wsp_wsconn *idle_head, *idle_tail;
     wsp_wsconn *dirty_head;
     wsp_wsconn *ping_wait_head, *ping_wait_tail;  /* deferred pings, FIFO */
+    wsp_wsconn *held_head;            /* small outputs held back by a busy pass */
+    size_t ndirty, nheld;
+    struct event *held_ev;
     struct event *ping_ev;
     wsp_wsconn *free_head;            /* connections to free at a safe point */
     wsp_wsconn *all_conns;            /* every ws connection (sweeps) */
@@ -193,6 +198,7 @@ int  wsp_ws_out_full(const wsp_wsconn *c);
 struct evbuffer *wsp_ws_out(wsp_wsconn *c);   /* created on demand */
 void wsp_ws_close_all(wsp_server *srv, uint16_t code);
 void wsp_ws_ping_timer(evutil_socket_t fd, short what, void *arg);
+void wsp_ws_held_timer(evutil_socket_t fd, short what, void *arg);
 
 /* push_conn.c */
 void wsp_push_accept(wsp_server *srv, evutil_socket_t fd);

@@ -33,6 +33,13 @@
  * Delivery never waits for this; only confirmation does, by at most this. */
 #define PING_MIN_MS 100
 #define PING_TICK_MS 5     /* how often deferred Pings are looked at */
+/* Under load (a pass writing to BUSY_PASS_CONNS connections or more), a
+ * connection with only a little output waits up to HOLD_MS, so its next
+ * pushes share the write: at 1,000 keys nearly every message otherwise costs
+ * its own send(). Light traffic (the latency case) is never held. */
+#define BUSY_PASS_CONNS 256
+#define HOLD_BYTES      512
+#define HOLD_MS         8      /* the longest a busy server holds output */
 
 static void ws_event_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -113,6 +120,7 @@ void wsp_ws_mark_dirty(wsp_wsconn *c)
     c->dirty = 1;
     c->dirty_next = c->srv->dirty_head;
     c->srv->dirty_head = c;
+    c->srv->ndirty++;
     wsp_schedule_flush(c->srv);
 }
 
@@ -560,12 +568,39 @@ void wsp_ws_ping_timer(evutil_socket_t fd, short what, void *arg)
 
 /* The flush pass: once per loop iteration, after every callback of the
  * iteration ran. One Ping per connection per pass, one write per pass. */
+void wsp_ws_held_timer(evutil_socket_t fd, short what, void *arg)
+{
+    wsp_schedule_flush(arg);   /* the pass after a busy one, even if idle */
+}
+
 void wsp_ws_flush_all(wsp_server *srv)
 {
+    /* What the previous busy pass held goes out now (still marked dirty). */
+    while (srv->held_head) {
+        wsp_wsconn *h = srv->held_head;
+        srv->held_head = h->dirty_next;
+        h->dirty_next = srv->dirty_head;
+        srv->dirty_head = h;
+    }
+    int busy = srv->ndirty + srv->nheld >= BUSY_PASS_CONNS;
+    int64_t now = wsp_now_ms(srv);
+    srv->ndirty = srv->nheld = 0;
     wsp_wsconn *c = srv->dirty_head;
     srv->dirty_head = NULL;
     while (c) {
         wsp_wsconn *n = c->dirty_next;
+        if (busy && c->state == WS_OPEN && out_len(c) > 0 && out_len(c) < HOLD_BYTES
+            && (!c->held || now - c->held_since_ms < HOLD_MS)) {
+            if (!c->held) c->held_since_ms = now;
+            c->held = 1;                    /* stays dirty, on the held list */
+            c->dirty_next = srv->held_head;
+            srv->held_head = c;
+            srv->nheld++;
+            c = n;
+            if (!c && srv->dirty_head) { c = srv->dirty_head; srv->dirty_head = NULL; }
+            continue;
+        }
+        c->held = 0;
         c->dirty = 0;
         /* One Ping outstanding at a time: the next goes when its Pong comes
          * back (on_pong), which halves Pong traffic under load at no cost
@@ -592,6 +627,10 @@ void wsp_ws_flush_all(wsp_server *srv)
             c = srv->dirty_head;
             srv->dirty_head = NULL;
         }
+    }
+    if (srv->held_head && !event_pending(srv->held_ev, EV_TIMEOUT, NULL)) {
+        struct timeval tv = { 0, 200 };
+        event_add(srv->held_ev, &tv);
     }
 }
 
