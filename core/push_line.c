@@ -40,7 +40,8 @@ void wsp_push_msg_free(wsp_push_msg *m)
     if (!m)
         return;
     wsp_key_free(&m->key);
-    free(m->payload);
+    free(m->owned);
+    m->owned = NULL;
     m->payload = NULL;
     m->payload_len = 0;
     m->function_type = 0;
@@ -146,7 +147,8 @@ static wsp_push_fail transform(const char *line, size_t len, int ft, wsp_push_ms
     } else if (set_member(data, "Data", json_object_new_boolean(ok)) < 0) {
         goto done;
     }
-    rc = wsp_json_php_encode_ex(data, &out->payload, &out->payload_len);
+    rc = wsp_json_php_encode_ex(data, &out->owned, &out->payload_len);
+    out->payload = out->owned;
     res = rc == 0 ? WSP_PUSH_OK
         : rc == WSP_JSON_INVALID ? WSP_PUSH_UNENCODABLE : WSP_PUSH_NOMEM;
 done:
@@ -224,14 +226,8 @@ wsp_push_fail wsp_push_line_parse(const char *line, size_t len, wsp_push_msg *ou
     if (ft == 1 || ft == 2) {
         res = transform(line, len, (int)ft, out);
     } else {
-        out->payload = malloc(len + 1);
-        if (!out->payload) {
-            res = WSP_PUSH_NOMEM;
-        } else {
-            memcpy(out->payload, line, len);
-            out->payload[len] = '\0';
-            out->payload_len = len;
-        }
+        out->payload = line;      /* byte for byte: borrowed, no copy */
+        out->payload_len = len;
     }
 done:
     json_object_put(uid_obj);

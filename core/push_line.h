@@ -21,8 +21,11 @@ typedef enum wsp_push_fail {
 
 typedef struct wsp_push_msg {
     wsp_key  key;          /* routing key (owned) */
-    char    *payload;      /* what the client receives (owned, malloc'd) */
+    const char *payload;   /* what the client receives: the line itself
+                            * (borrowed: valid while the line is) unless
+                            * payload_owned */
     size_t   payload_len;
+    char    *owned;        /* the transformed payload (malloc'd), or NULL */
     int      function_type;/* ft as the seed computed it, 0 when none
                             * (clamped to int; 1 and 2 are exact) */
 } wsp_push_msg;
@@ -34,8 +37,9 @@ typedef struct wsp_push_msg {
  * JSON-object string is a client key in canonical form); a number uid is
  * the web key of its PHP string cast (12 -> "12", 1e25 -> "1.0E+25").
  * The payload: for FunctionType 1 and 2 the seed's transform re-encoded as
- * PHP's json_encode does; for anything else the line itself, byte for
- * byte. */
+ * PHP's json_encode does (owned); for anything else the line itself, byte
+ * for byte, pointing into line (no copy on the hot path: the caller keeps
+ * line alive while it uses the payload). */
 wsp_push_fail wsp_push_line_parse(const char *line, size_t len, wsp_push_msg *out);
 void wsp_push_msg_free(wsp_push_msg *m);
 const char *wsp_push_fail_str(wsp_push_fail f);
