@@ -171,7 +171,12 @@ static int conn_live(const wsp_wsconn *c)
 /* Write one message to a connection (the caller checked order and cap). */
 static void conn_write_msg(wsp_wsconn *c, const wsp_msg *m, int replay)
 {
-    evbuffer_add(wsp_ws_out(c), m->frame, m->frame_len);
+    if (wsp_ws_add(c, m->frame, m->frame_len) < 0) {
+        /* Not written: the connection goes (its Pongs must never cover a
+         * message it did not get); the message stays for replay. */
+        wsp_ws_close(c, 1011, "out of memory");
+        return;
+    }
     c->cursor = m->seq + 1;
     c->written_upto = m->seq;
     c->ping_due = 1;
@@ -187,8 +192,9 @@ void wsp_outbox_pump(wsp_wsconn *c)
     wsp_msg *m = k->head;
     while (m && m->seq < c->cursor) m = m->next;
     uint64_t first = 0, last = 0;
-    for (; m && !wsp_ws_out_full(c); m = m->next) {
+    for (; m && c->state == WS_OPEN && !wsp_ws_out_full(c); m = m->next) {
         conn_write_msg(c, m, 1);
+        if (c->state != WS_OPEN) break;
         if (!first) first = m->seq;
         last = m->seq;
     }

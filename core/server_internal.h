@@ -195,7 +195,8 @@ void wsp_ws_sweep(wsp_server *srv);
 void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason);
 void wsp_ws_free_pending(wsp_server *srv);
 int  wsp_ws_out_full(const wsp_wsconn *c);
-struct evbuffer *wsp_ws_out(wsp_wsconn *c);   /* created on demand */
+struct evbuffer *wsp_ws_out(wsp_wsconn *c);   /* created on demand, NULL on OOM */
+int  wsp_ws_add(wsp_wsconn *c, const void *data, size_t len);
 void wsp_ws_close_all(wsp_server *srv, uint16_t code);
 void wsp_ws_ping_timer(evutil_socket_t fd, short what, void *arg);
 void wsp_ws_held_timer(evutil_socket_t fd, short what, void *arg);

@@ -84,6 +84,14 @@ struct evbuffer *wsp_ws_out(wsp_wsconn *c)
     return c->out;
 }
 
+/* Append to the output; -1 only when memory ran out (the caller decides
+ * whether the connection can go on). */
+int wsp_ws_add(wsp_wsconn *c, const void *data, size_t len)
+{
+    struct evbuffer *o = wsp_ws_out(c);
+    return o && evbuffer_add(o, data, len) == 0 ? 0 : -1;
+}
+
 static size_t out_len(const wsp_wsconn *c)
 {
     return c->out ? evbuffer_get_length(c->out) : 0;
@@ -186,7 +194,7 @@ void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)
     wsp_outbox_unbind(c, !srv->stopping);
     if (was_open && code) {
         uint8_t f[4];
-        evbuffer_add(wsp_ws_out(c), f, wsp_ws_close_frame(f, code));
+        wsp_ws_add(c, f, wsp_ws_close_frame(f, code));
     }
     if (out_len(c) > 0) {
         c->close_deadline_ms = wsp_now_ms(srv) + CLOSE_LINGER_MS;
@@ -210,8 +218,8 @@ static void send_frame(wsp_wsconn *c, int opcode, const void *data, size_t len)
 {
     uint8_t h[10];
     size_t hl = wsp_ws_frame_header(h, opcode, len);
-    evbuffer_add(wsp_ws_out(c), h, hl);
-    if (len) evbuffer_add(wsp_ws_out(c), data, len);
+    wsp_ws_add(c, h, hl);
+    if (len) wsp_ws_add(c, data, len);
     wsp_ws_mark_dirty(c);
 }
 
@@ -351,7 +359,7 @@ static int handle_frames(wsp_wsconn *c, uint8_t *buf, size_t len, size_t *used)
             if (code == 0) {
                 /* An empty Close is answered with an empty Close. */
                 uint8_t h[2] = { 0x88, 0x00 };
-                evbuffer_add(wsp_ws_out(c), h, 2);
+                wsp_ws_add(c, h, 2);
                 c->state = WS_HANDSHAKE;   /* so wsp_ws_close adds no frame */
             }
             wsp_ws_close(c, code, "client close");
@@ -371,13 +379,13 @@ static void do_handshake(wsp_wsconn *c)
     char resp[512];
     if (rc < 0) {
         size_t n = wsp_ws_handshake_error(-rc, resp, sizeof(resp));
-        evbuffer_add(wsp_ws_out(c), resp, n);
+        wsp_ws_add(c, resp, n);
         c->state = WS_OPEN;    /* lets close() run its normal path */
         wsp_ws_close(c, 0, "bad handshake");
         return;
     }
     size_t n = wsp_ws_handshake_response(&req, resp, sizeof(resp));
-    evbuffer_add(wsp_ws_out(c), resp, n);
+    wsp_ws_add(c, resp, n);
     wsp_ws_mark_dirty(c);
     c->state = WS_OPEN;
     size_t rest = c->in_len - (size_t)rc;
@@ -515,8 +523,8 @@ static void send_ping(wsp_wsconn *c)
     int n = snprintf(p, sizeof(p), "%llu", (unsigned long long)c->written_upto);
     uint8_t h[10];
     size_t hl = wsp_ws_frame_header(h, WSP_WS_OP_PING, (size_t)n);
-    evbuffer_add(wsp_ws_out(c), h, hl);
-    evbuffer_add(wsp_ws_out(c), p, (size_t)n);
+    wsp_ws_add(c, h, hl);
+    wsp_ws_add(c, p, (size_t)n);
     int64_t now = wsp_now_ms(c->srv);
     c->pinged_upto = c->written_upto;
     c->last_ping_ms = now;
