@@ -230,6 +230,9 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
         s->oldest_age = srv->g_head ? (wsp_now_ms(srv) - srv->g_head->push_ms) / 1000.0 : 0;
         s->fallback_connections = srv->nfallback;
         s->log_dropped = wsp_log_dropped(srv->log);
+        pthread_mutex_lock(&srv->ev_mu);
+        s->events_dropped = srv->ev_dropped;
+        pthread_mutex_unlock(&srv->ev_mu);
         c->rc = WSP_OK;
         break;
     }

@@ -141,6 +141,7 @@ typedef struct wsp_stats {
     uint64_t fallback_connections;
     uint64_t closed_timeout, closed_protocol;
     uint64_t log_dropped;
+    uint64_t events_dropped;    /* poll() events dropped: nobody polled */
     uint64_t store_errors;
 } wsp_stats;
 int  wsp_server_stats(wsp_server *srv, wsp_stats *out);

@@ -383,6 +383,7 @@ ZEND_METHOD(WsPush_Server, stats)
     U64(closed_timeout);
     U64(closed_protocol);
     U64(log_dropped);
+    U64(events_dropped);
     U64(store_errors);
 #undef U64
     add_assoc_long(return_value, "ws_port", wsp_server_ws_port(srv));
