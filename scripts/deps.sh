@@ -13,6 +13,7 @@ PKGS=(
   check               # C unit tests (core/tests)
   python3-websockets  # an independent WebSocket client for tests
   clang               # libFuzzer fuzz targets (core/fuzz)
+  libclang-rt-14-dev  # the libFuzzer runtime (only a "Recommends" of clang)
   build-essential
 )
 missing=()
