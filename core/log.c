@@ -34,6 +34,7 @@
 #define WSP_LOG_MSG_MAX     1024  /* free text of wsp_log_msg */
 #define LOG_BATCH_BYTES     (64 * 1024)  /* write at once past this much */
 #define LOG_LINGER_MS       20           /* else gather lines this long */
+#define LOG_CHUNK           (16 * 1024)  /* main-log lines share chunks this big */
 /* Worst case of one formatted line: every kept byte escaped as \xHH. */
 #define WSP_LOG_LINE_MAX    (256 + 4 * (WSP_LOG_MSG_MAX + 2 * WSP_LOG_WORD_MAX + \
                                      WSP_LOG_KEY_MAX))
@@ -47,6 +48,7 @@ enum wsp_log_node_kind {
 
 typedef struct wsp_log_node {
     struct wsp_log_node *next;
+    size_t cap;              /* room in text (a main-log chunk takes many lines) */
     size_t len;
     int    kind;
     char   text[];
@@ -66,6 +68,7 @@ struct wsp_log {
     pthread_cond_t  wake;     /* producers -> writer */
     pthread_cond_t  done;     /* writer -> wsp_log_flush */
     wsp_log_node   *head, *tail;
+    wsp_log_node   *stage;    /* the tail chunk still taking main-log lines */
     size_t   pending;         /* bytes queued, not yet taken by the writer */
     size_t   cap;
     uint64_t queued_gen;      /* nodes linked so far */
@@ -217,6 +220,7 @@ static void *wsp_log_writer(void *arg)
             break;
         batch = lg->head;
         lg->head = lg->tail = NULL;
+        lg->stage = NULL;      /* taken: producers start a new chunk */
         lg->pending = 0;
         gen = lg->queued_gen;
         reopen = lg->reopen_lost;
@@ -360,6 +364,40 @@ void wsp_log_close(wsp_log *lg)
 }
 
 /* Link a node, or drop it when the queue is over its cap. Takes n. */
+/* Wake the writer when it sleeps, or when the queue crosses a batch. Under mu. */
+static void wsp_log_poke(wsp_log *lg, size_t before, int force)
+{
+    if (lg->writer_idle || force
+        || (before < LOG_BATCH_BYTES && lg->pending >= LOG_BATCH_BYTES))
+        pthread_cond_signal(&lg->wake);
+}
+
+/* Main-log lines are copied into the open tail chunk when it has room: one
+ * malloc per LOG_CHUNK bytes instead of one per line. 1 when taken (or
+ * dropped), 0 when the caller must start a new chunk. */
+static int wsp_log_stage_append(wsp_log *lg, const char *s, size_t len)
+{
+    pthread_mutex_lock(&lg->mu);
+    wsp_log_node *st = lg->stage;
+    if (!st || st != lg->tail || st->len + len > st->cap) {
+        pthread_mutex_unlock(&lg->mu);
+        return 0;
+    }
+    if (lg->pending + len > lg->cap) {
+        pthread_mutex_unlock(&lg->mu);
+        wsp_log_count_drop(lg, 1);
+        return 1;
+    }
+    memcpy(st->text + st->len, s, len);
+    st->len += len;
+    size_t before = lg->pending;
+    lg->pending += len;
+    lg->queued_gen++;
+    wsp_log_poke(lg, before, 0);
+    pthread_mutex_unlock(&lg->mu);
+    return 1;
+}
+
 static void wsp_log_enqueue(wsp_log *lg, wsp_log_node *n)
 {
     pthread_mutex_lock(&lg->mu);
@@ -378,20 +416,23 @@ static void wsp_log_enqueue(wsp_log *lg, wsp_log_node *n)
     size_t before = lg->pending;
     lg->pending += n->len;
     lg->queued_gen++;
-    if (lg->writer_idle || n->kind == WSP_LOG_NODE_REOPEN
-        || (before < LOG_BATCH_BYTES && lg->pending >= LOG_BATCH_BYTES))
-        pthread_cond_signal(&lg->wake);
+    lg->stage = n->kind == WSP_LOG_NODE_MAIN ? n : NULL;
+    wsp_log_poke(lg, before, n->kind == WSP_LOG_NODE_REOPEN);
     pthread_mutex_unlock(&lg->mu);
 }
 
 static void wsp_log_queue_text(wsp_log *lg, const char *s, size_t len, int kind)
 {
-    wsp_log_node *n = malloc(sizeof(*n) + len);
+    if (kind == WSP_LOG_NODE_MAIN && wsp_log_stage_append(lg, s, len))
+        return;
+    size_t cap = kind == WSP_LOG_NODE_MAIN && len < LOG_CHUNK ? LOG_CHUNK : len;
+    wsp_log_node *n = malloc(sizeof(*n) + cap);
 
     if (!n) {
         wsp_log_count_drop(lg, 1);
         return;
     }
+    n->cap = cap;
     n->len = len;
     n->kind = kind;
     memcpy(n->text, s, len);
@@ -413,7 +454,7 @@ void wsp_log_reopen(wsp_log *lg)
         pthread_mutex_unlock(&lg->mu);
         return;
     }
-    n->len = 0;
+    n->cap = n->len = 0;
     n->kind = WSP_LOG_NODE_REOPEN;
     wsp_log_enqueue(lg, n);
 }
