@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "wsp.h"
+#include "errbuf.h"
 
 /* Upper bound for the byte-size options. A frame, a push line or an output
  * buffer larger than this is a misconfiguration, not a need: each such
@@ -76,17 +77,6 @@ static const char *const wsp_level_names[] = {
     [WSP_LOG_WARN] = "warn", [WSP_LOG_ERROR] = "error",
 };
 
-static void wsp_cfg_err(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void wsp_cfg_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!errbuf || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* The string fields, for free and copy: one list so a new string option
  * cannot be forgotten in one of them. */
@@ -201,7 +191,7 @@ int wsp_addr_split(const char *addr, char *host, size_t hostlen, int *port,
     if (v > 65535)
         goto bad_port;
     if (hl + 1 > hostlen) {
-        wsp_cfg_err(errbuf, errlen, "host name too long in \"%s\"", addr);
+        wsp_errf(errbuf, errlen, "host name too long in \"%s\"", addr);
         return WSP_ERR_OPTION;
     }
     if (host) {
@@ -212,11 +202,11 @@ int wsp_addr_split(const char *addr, char *host, size_t hostlen, int *port,
         *port = (int)v;
     return WSP_OK;
 bad_port:
-    wsp_cfg_err(errbuf, errlen,
+    wsp_errf(errbuf, errlen,
                 "expected a port 0-65535 after the last ':', got \"%s\"", addr);
     return WSP_ERR_OPTION;
 bad:
-    wsp_cfg_err(errbuf, errlen,
+    wsp_errf(errbuf, errlen,
                 "expected HOST:PORT (IPv6 as [ADDR]:PORT), got \"%s\"",
                 addr ? addr : "");
     return WSP_ERR_OPTION;
@@ -291,7 +281,7 @@ static int wsp_set_str(char **slot, const char *v, const char *name,
 {
     char *copy = strdup(v);
     if (!copy) {
-        wsp_cfg_err(errbuf, errlen, "%s: out of memory", name);
+        wsp_errf(errbuf, errlen, "%s: out of memory", name);
         return WSP_ERR_NOMEM;
     }
     free(*slot);
@@ -320,12 +310,12 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
         for (size_t i = 0; i < WSP_NOPTS && used < sizeof(known); i++)
             used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s",
                                      i ? ", " : "", wsp_opts[i].name);
-        wsp_cfg_err(errbuf, errlen, "unknown option \"%s\" (known options: %s)",
+        wsp_errf(errbuf, errlen, "unknown option \"%s\" (known options: %s)",
                     name ? name : "(null)", known);
         return WSP_ERR_OPTION;
     }
     if (!value) {
-        wsp_cfg_err(errbuf, errlen, "%s: missing value", o->name);
+        wsp_errf(errbuf, errlen, "%s: missing value", o->name);
         return WSP_ERR_OPTION;
     }
     field = (char *)cfg + o->off;
@@ -333,13 +323,13 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
     switch (o->kind) {
     case WSP_OPT_LISTEN:
         if (wsp_addr_split(value, NULL, 256, NULL, addr_err, sizeof(addr_err)) != WSP_OK) {
-            wsp_cfg_err(errbuf, errlen, "%s: %s", o->name, addr_err);
+            wsp_errf(errbuf, errlen, "%s: %s", o->name, addr_err);
             return WSP_ERR_OPTION;
         }
         return wsp_set_str(field, value, o->name, errbuf, errlen);
     case WSP_OPT_SECONDS:
         if (wsp_parse_seconds(value, field) != 0) {
-            wsp_cfg_err(errbuf, errlen,
+            wsp_errf(errbuf, errlen,
                         "%s: expected a positive number of seconds, got \"%s\"",
                         o->name, value);
             return WSP_ERR_OPTION;
@@ -347,14 +337,14 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
         return WSP_OK;
     case WSP_OPT_COUNT:
         if (wsp_parse_count(value, field) != 0) {
-            wsp_cfg_err(errbuf, errlen,
+            wsp_errf(errbuf, errlen,
                         "%s: expected a positive integer, got \"%s\"", o->name, value);
             return WSP_ERR_OPTION;
         }
         return WSP_OK;
     case WSP_OPT_SIZE:
         if (wsp_parse_size(value, field) != 0) {
-            wsp_cfg_err(errbuf, errlen,
+            wsp_errf(errbuf, errlen,
                         "%s: expected a positive size in bytes (suffix K or M "
                         "allowed, at most 1024M), got \"%s\"", o->name, value);
             return WSP_ERR_OPTION;
@@ -364,7 +354,7 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
         /* "redis://" alone has no host to connect to. */
         if (strcmp(value, "file") != 0 && strcmp(value, "memory") != 0 &&
             !(strncmp(value, "redis://", 8) == 0 && value[8] != '\0')) {
-            wsp_cfg_err(errbuf, errlen,
+            wsp_errf(errbuf, errlen,
                         "%s: expected file, memory or redis://HOST[:PORT], got \"%s\"",
                         o->name, value);
             return WSP_ERR_OPTION;
@@ -372,7 +362,7 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
         return wsp_set_str(field, value, o->name, errbuf, errlen);
     case WSP_OPT_DIR:
         if (!*value) {
-            wsp_cfg_err(errbuf, errlen, "%s: expected a directory path, got \"\"",
+            wsp_errf(errbuf, errlen, "%s: expected a directory path, got \"\"",
                         o->name);
             return WSP_ERR_OPTION;
         }
@@ -383,7 +373,7 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
     case WSP_OPT_FSYNC: {
         int f = wsp_parse_enum(value, wsp_fsync_names, 4);
         if (f < 0) {
-            wsp_cfg_err(errbuf, errlen,
+            wsp_errf(errbuf, errlen,
                         "%s: expected always, batch, everysec or off, got \"%s\"",
                         o->name, value);
             return WSP_ERR_OPTION;
@@ -394,7 +384,7 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
     case WSP_OPT_LEVEL: {
         int l = wsp_parse_enum(value, wsp_level_names, 4);
         if (l < 0) {
-            wsp_cfg_err(errbuf, errlen,
+            wsp_errf(errbuf, errlen,
                         "%s: expected debug, info, warn or error, got \"%s\"",
                         o->name, value);
             return WSP_ERR_OPTION;

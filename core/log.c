@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "errbuf.h"
 
 #define WSP_LOG_DEFAULT_CAP ((size_t)8 << 20)
 #define WSP_LOG_OUTBUF      (64 * 1024)
@@ -82,17 +83,6 @@ struct wsp_log {
     wsp_log_out main, close;
 };
 
-static void wsp_log_err(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void wsp_log_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!errbuf || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void wsp_log_count_drop(wsp_log *lg, uint64_t n)
 {
@@ -131,13 +121,13 @@ static int wsp_log_open_file(const char *path, char *errbuf, size_t errlen)
     int fd;
 
     if (wsp_mkdir_parents(path, dir, sizeof(dir)) != 0) {
-        wsp_log_err(errbuf, errlen, "cannot create directory %s for log file %s: %s",
+        wsp_errf(errbuf, errlen, "cannot create directory %s for log file %s: %s",
                     dir, path, strerror(errno));
         return -1;
     }
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
-        wsp_log_err(errbuf, errlen, "cannot open log file %s: %s", path,
+        wsp_errf(errbuf, errlen, "cannot open log file %s: %s", path,
                     strerror(errno));
     return fd;
 }
@@ -272,7 +262,7 @@ wsp_log *wsp_log_open(const char *path, const char *close_path,
     int sync_ready = 0, rc;
 
     if (!lg) {
-        wsp_log_err(errbuf, errlen, "out of memory");
+        wsp_errf(errbuf, errlen, "out of memory");
         return NULL;
     }
     wsp_log_out_init(&lg->main);
@@ -314,17 +304,17 @@ wsp_log *wsp_log_open(const char *path, const char *close_path,
     rc = pthread_create(&lg->thread, NULL, wsp_log_writer, lg);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
-        wsp_log_err(errbuf, errlen, "cannot start the log writer thread: %s",
+        wsp_errf(errbuf, errlen, "cannot start the log writer thread: %s",
                     strerror(rc));
         goto fail;
     }
     return lg;
 
 fail_nosync:
-    wsp_log_err(errbuf, errlen, "cannot initialise log locks");
+    wsp_errf(errbuf, errlen, "cannot initialise log locks");
     goto fail;
 fail_nomem:
-    wsp_log_err(errbuf, errlen, "out of memory");
+    wsp_errf(errbuf, errlen, "out of memory");
 fail:
     if (lg->main.fd >= 0)
         close(lg->main.fd);

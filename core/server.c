@@ -20,14 +20,11 @@
 
 #include "server_internal.h"
 #include "push_line.h"
+#include "errbuf.h"
 
 #define EVENT_QUEUE_MAX 65536   /* events kept for poll(); beyond, dropped and counted */
 #define READ_BUF_SIZE   65536
 
-static void set_err(char *buf, size_t len, const char *fmt, const char *a, const char *b)
-{
-    if (buf && len) snprintf(buf, len, fmt, a ? a : "", b ? b : "");
-}
 
 int64_t wsp_now_ms(wsp_server *srv)
 {
@@ -131,7 +128,7 @@ static void release_waiting_cmds(wsp_server *srv)
             if (c->ticket && c->ticket <= srv->tickets_failed_upto) {
                 c->rc = WSP_ERR_STORE;
                 c->reply = "fail";
-                set_err(c->err, c->errlen, "push not stored: the store reported an error%s%s", NULL, NULL);
+                wsp_errf(c->err, c->errlen, "push not stored: the store reported an error");
             }
             cmd_finish(srv, c);
         } else {
@@ -166,7 +163,7 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
         wsp_key key;
         if (wsp_key_from_text(c->a, c->a_len, &key) != 0) {
             c->rc = WSP_ERR_FAIL;
-            set_err(c->err, c->errlen, "push refused: empty key%s%s", NULL, NULL);
+            wsp_errf(c->err, c->errlen, "push refused: empty key");
             srv->st.push_fail++;
             break;
         }
@@ -192,7 +189,7 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
         wsp_key_free(&key);
         if (c->rc != WSP_OK) {
             srv->st.push_fail++;
-            set_err(c->err, c->errlen, "push not stored: store error%s%s", NULL, NULL);
+            wsp_errf(c->err, c->errlen, "push not stored: store error");
             break;
         }
         if (written) srv->st.push_ok++; else srv->st.push_queued++;
@@ -339,7 +336,7 @@ static struct evconnlistener *listen_on(wsp_server *srv, const char *addr,
                               .ai_flags = AI_PASSIVE }, *ai = NULL;
     int gai = getaddrinfo(host[0] ? host : NULL, portstr, &hints, &ai);
     if (gai != 0 || !ai) {
-        set_err(errbuf, errlen, "cannot resolve listen address %s: %s", addr, gai_strerror(gai));
+        wsp_errf(errbuf, errlen, "cannot resolve listen address %s: %s", addr, gai_strerror(gai));
         return NULL;
     }
     struct sockaddr_storage ss;
@@ -351,7 +348,7 @@ static struct evconnlistener *listen_on(wsp_server *srv, const char *addr,
         LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 4096,
         (struct sockaddr *)&ss, (int)sl);
     if (!l) {
-        set_err(errbuf, errlen, "cannot listen on %s: %s", addr, strerror(errno));
+        wsp_errf(errbuf, errlen, "cannot listen on %s: %s", addr, strerror(errno));
         return NULL;
     }
     struct sockaddr_storage got;
@@ -420,7 +417,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     if (!errbuf) { errbuf = tmp; errlen = sizeof(tmp); }
     errbuf[0] = 0;
     if (srv->running || srv->base) {
-        set_err(errbuf, errlen, "server already started%s%s", NULL, NULL);
+        wsp_errf(errbuf, errlen, "server already started");
         return WSP_ERR_STATE;
     }
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -443,7 +440,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     } else if (strcmp(srv->cfg.store, "file") == 0) {
         srv->store_ops = &wsp_store_file_ops;
     } else {
-        set_err(errbuf, errlen, "store \"%s\" is not available in this build%s", srv->cfg.store, NULL);
+        wsp_errf(errbuf, errlen, "store \"%s\" is not available in this build", srv->cfg.store);
         rc = WSP_ERR_OPTION;
         goto fail;
     }
@@ -455,7 +452,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     if (srv->store_ops->load(srv->store, wsp_outbox_load_cb, srv) != 0) {
         char why[200] = "";
         if (srv->store_ops->last_error) srv->store_ops->last_error(srv->store, why, sizeof(why));
-        set_err(errbuf, errlen, "cannot load the store in %s: %s", srv->cfg.data_dir,
+        wsp_errf(errbuf, errlen, "cannot load the store in %s: %s", srv->cfg.data_dir,
                 why[0] ? why : "unreadable");
         rc = WSP_ERR_STORE;
         goto fail;
@@ -487,7 +484,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
                 "ws=%s:%d push=%s:%d store=%s held=%llu", wh, srv->ws_port, ph,
                 srv->push_port, srv->cfg.store, (unsigned long long)srv->outbox_depth);
     if (pthread_create(&srv->thread, NULL, loop_main, srv) != 0) {
-        set_err(errbuf, errlen, "cannot start the loop thread: %s%s", strerror(errno), NULL);
+        wsp_errf(errbuf, errlen, "cannot start the loop thread: %s", strerror(errno));
         rc = WSP_ERR_THREAD;
         goto fail;
     }
@@ -495,7 +492,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     srv->running = 1;
     return WSP_OK;
 fail:
-    if (!errbuf[0]) set_err(errbuf, errlen, "out of memory%s%s", NULL, NULL);
+    if (!errbuf[0]) wsp_errf(errbuf, errlen, "out of memory");
     snprintf(srv->errstr, sizeof(srv->errstr), "%s", errbuf);
     teardown(srv);
     return rc;
@@ -564,7 +561,7 @@ int wsp_server_push(wsp_server *srv, const char *key, size_t key_len,
                   .b_len = payload_len, .err = errbuf ? errbuf : tmp,
                   .errlen = errbuf ? errlen : sizeof(tmp) };
     if (call_loop(srv, &c) != WSP_OK) {
-        set_err(c.err, c.errlen, "server is not running%s%s", NULL, NULL);
+        wsp_errf(c.err, c.errlen, "server is not running");
         return WSP_ERR_STATE;
     }
     if (queued) *queued = c.queued;
