@@ -16,9 +16,9 @@ $msg = fn($i) => json_encode(['uid' => '5', 'n' => $i, 'body' => str_repeat('x',
 $replies = push_lines($push, array_map($msg, range(1, $N)), 60.0);
 $rc = array_count_values(array_map('strval', $replies));
 var_dump(isset($rc['ok']), isset($rc['queued']), ($rc['ok'] ?? 0) + ($rc['queued'] ?? 0));
-// once queued, later pushes must not be "ok" on the same stuck connection out of order
-$firstQueued = array_search('queued', $replies, true);
-var_dump(array_search('ok', array_slice($replies, $firstQueued), true));
+// A later "ok" is allowed: when the kernel grows the socket's send buffer the
+// connection drains below its cap, its queued messages are written first and
+// it is live again. Order is checked below, on the reconnected connection.
 $c->reset();
 var_dump(wait_until(fn() => $s->stats()['connections'] == 0));
 $d = ws_connect($ws, '5');
@@ -33,7 +33,6 @@ string(9) "biubiubiu"
 bool(true)
 bool(true)
 int(3000)
-bool(false)
 bool(true)
 bool(true)
 bool(true)

@@ -46,7 +46,13 @@ run_phpt() {   # run_phpt EXTENSION_SO [env...]
     grep -n "ERROR: AddressSanitizer\|runtime error:" "$out" php-tests/*.out | head -n 20
     rc=1
   fi
-  if [ $rc -ne 0 ]; then sed -n '/FAILED TEST SUMMARY/,$p' "$out" | head -n 60; fi
+  if [ $rc -ne 0 ]; then
+    sed -n '/FAILED TEST SUMMARY/,$p' "$out" | head -n 60
+    # what differed, so a failure on a CI machine can be read from its log
+    for d in php-tests/*.diff; do
+      [ -f "$d" ] && { echo "--- $d"; head -n 40 "$d"; }
+    done
+  fi
   rm -f "$out"
   return $rc
 }
