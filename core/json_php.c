@@ -20,7 +20,9 @@
  * NUL written as the overlong pair C0 80 (which valid UTF-8 never contains);
  * the encoders (json_php_enc.c) turn C0 80 back into \u0000.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "json_php.h"
 #include "json_php_int.h"
 

@@ -4,7 +4,9 @@
  * canonical key serialization, and PHP's (int) cast of decoded values.
  * Split from json_php.c (the parser) to keep each file to one job.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "json_php.h"
 #include "json_php_int.h"
 

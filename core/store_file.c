@@ -23,7 +23,9 @@
  * id holds. Long key ids are hashed because LMDB keys are limited to 511
  * bytes, while a client key (canonical JSON) may be as long as a push line.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
