@@ -588,8 +588,9 @@ static void *shipped_client(void *arg)
         int kl = snprintf(key, sizeof key, "w%d", 100000 + k);
         /* The loop thread is single: one lock stands in for it. */
         pthread_mutex_lock(&sh->seq_mu);
+        uint64_t rid;
         uint64_t t = wsp_store_file_ops.append(sh->st, key, (size_t)kl, ++sh->next_seq[k],
-                                               1700000000000ll, payload, sizeof payload);
+                                               1700000000000ll, payload, sizeof payload, &rid);
         pthread_mutex_unlock(&sh->seq_mu);
         if (!t) die("append", "ticket 0");
         pthread_mutex_lock(&sh->mu);
@@ -599,7 +600,7 @@ static void *shipped_client(void *arg)
     return NULL;
 }
 
-static int shipped_count(void *arg, const char *k, size_t kl, uint64_t seq, int64_t ms,
+static int shipped_count(void *arg, const char *k, size_t kl, wsp_store_ref ref, int64_t ms,
                          uint32_t tries, const char *p, size_t pl)
 {
     (*(long *)arg)++;
@@ -640,8 +641,9 @@ static void run_shipped(const char *dir)
     for (long s = 1; s <= 1000; s++)
         for (int k = 0; k < NKEYS; k++) {
             int kl = snprintf(key, sizeof key, "w%d", 100000 + k);
+            uint64_t rid;
             wsp_store_file_ops.append(st, key, (size_t)kl, (uint64_t)s, 1700000000000ll,
-                                      payload, sizeof payload);
+                                      payload, sizeof payload, &rid);
         }
     wsp_store_file_ops.close(st);
     engine e = engines[0];   /* same files as raw lmdb */

@@ -12,6 +12,9 @@
  * Reopen (logrotate) is a marker node in the same queue, so lines queued
  * before the request land in the old file and later ones in the new file.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* pthread_setname_np */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -183,6 +186,7 @@ static void wsp_log_out_reopen(wsp_log *lg, wsp_log_out *o)
 static void *wsp_log_writer(void *arg)
 {
     wsp_log *lg = arg;
+    pthread_setname_np(pthread_self(), "wsp-log");   /* top -H, perf, /proc */
 
     pthread_mutex_lock(&lg->mu);
     for (;;) {

@@ -111,11 +111,16 @@ static void msg_unlink(wsp_server *srv, wsp_msg *m)
     srv->outbox_bytes -= m->frame_len - m->hdr_len;
 }
 
-static void store_remove(wsp_server *srv, wsp_keyrec *k, uint64_t from, uint64_t to)
+static void store_remove(wsp_server *srv, wsp_keyrec *k, const wsp_store_ref *refs, size_t n)
 {
-    if (srv->store && srv->store_ops->remove(srv->store, k->id, k->id_len, from, to) == 0
+    if (srv->store && n && srv->store_ops->remove(srv->store, k->id, k->id_len, refs, n) == 0
         && srv->store_ops != &wsp_store_memory_ops)
         srv->st.store_errors++;
+}
+
+static wsp_store_ref msg_ref(const wsp_msg *m)
+{
+    return (wsp_store_ref){ m->seq, m->rid };
 }
 
 /* Drop one message by rule; logged, counted, removed from the store. */
@@ -126,7 +131,8 @@ static void msg_drop(wsp_server *srv, wsp_msg *m, const char *reason, uint64_t *
                m->seq, m->seq, reason, (const char *)m->frame + m->hdr_len,
                m->frame_len - m->hdr_len);
     (*counter)++;
-    store_remove(srv, k, m->seq, m->seq);
+    wsp_store_ref ref = msg_ref(m);
+    store_remove(srv, k, &ref, 1);
     msg_unlink(srv, m);
     free(m);
 }
@@ -216,7 +222,8 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
     msg_append(srv, k, m);
     uint64_t seq = m->seq;
     if (srv->store) {
-        *ticket = srv->store_ops->append(srv->store, k->id, k->id_len, seq, now, payload, len);
+        *ticket = srv->store_ops->append(srv->store, k->id, k->id_len, seq, now, payload, len,
+                                         &m->rid);
         if (*ticket == 0 && srv->store_ops != &wsp_store_memory_ops) {
             srv->st.store_errors++;
             msg_unlink(srv, m);
@@ -246,17 +253,24 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
     return WSP_OK;
 }
 
-int wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, uint64_t seq,
+int wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, wsp_store_ref ref,
                        int64_t push_ms, uint32_t tries, const char *payload, size_t len)
 {
     wsp_server *srv = arg;
     wsp_keyrec *k = wsp_key_get(srv, key_id, key_len);
     if (!k) return -1;
-    if (k->tail && seq <= k->tail->seq) return 0;   /* out of order: ignore duplicate */
-    wsp_msg *m = msg_new(k, seq, push_ms, tries, payload, len);
+    if (k->tail && ref.seq <= k->tail->seq) {
+        /* Out of order (a key whose sequence restarted while an older
+         * record failed to be removed): keep the first, drop this one
+         * from the store too so it is not met again. */
+        if (srv->store) srv->store_ops->remove(srv->store, k->id, k->id_len, &ref, 1);
+        return 0;
+    }
+    wsp_msg *m = msg_new(k, ref.seq, push_ms, tries, payload, len);
     if (!m) return -1;
+    m->rid = ref.rid;
     msg_append(srv, k, m);
-    k->next_seq = seq + 1;
+    k->next_seq = ref.seq + 1;
     return 0;
 }
 
@@ -299,7 +313,7 @@ void wsp_outbox_unbind(wsp_wsconn *c, int broken)
                 if ((int)m->tries >= srv->cfg.retry_max)
                     msg_drop(srv, m, "retry_max", &srv->st.dropped_retry);
                 else if (srv->store)
-                    srv->store_ops->set_tries(srv->store, k->id, k->id_len, m->seq, m->tries);
+                    srv->store_ops->set_tries(srv->store, k->id, k->id_len, msg_ref(m), m->tries);
             }
             m = n;
         }
@@ -318,17 +332,25 @@ void wsp_outbox_confirm(wsp_wsconn *c, uint64_t upto, const char *how)
     c->confirmed_upto = upto;
     if (!k) return;
     wsp_server *srv = c->srv;
+    /* Store removes go in pieces of up to 256 records (no allocation). */
+    wsp_store_ref refs[256];
     uint64_t first = 0, n = 0;
+    size_t nrefs = 0;
     while (k->head && k->head->seq <= upto) {
         wsp_msg *m = k->head;
         if (!first) first = m->seq;
+        if (nrefs == sizeof(refs) / sizeof(refs[0])) {
+            store_remove(srv, k, refs, nrefs);
+            nrefs = 0;
+        }
+        refs[nrefs++] = msg_ref(m);
         msg_unlink(srv, m);
         free(m);
         n++;
     }
     if (!n) return;
     srv->st.confirmed += n;
-    store_remove(srv, k, first, upto);
+    store_remove(srv, k, refs, nrefs);
     wsp_log_ev(srv, WSP_LOG_INFO, "confirm", c->id, k, first, upto, how, NULL, 0);
 }
 

@@ -8,7 +8,11 @@
  * a condition variable; everything else runs on the loop thread. The store's
  * writer thread reports durability through an atomic and a wakeup.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* pthread_setname_np */
+#endif
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,6 +318,7 @@ static void push_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 static void *loop_main(void *arg)
 {
     wsp_server *srv = arg;
+    pthread_setname_np(pthread_self(), "wsp-loop");   /* top -H, perf, /proc */
     /* Signals belong to the PHP thread (Server::run waits for them). */
     sigset_t all;
     sigfillset(&all);

@@ -33,6 +33,7 @@ typedef struct wsp_msg {
     struct wsp_msg *g_next, *g_prev;   /* all messages in push order (ttl) */
     wsp_keyrec *key;
     uint64_t seq;
+    uint64_t rid;                      /* the store's record id (store.h) */
     int64_t  push_ms;
     uint32_t tries;                    /* deliveries ended by a broken connection */
     uint32_t hdr_len;
@@ -220,7 +221,7 @@ void wsp_key_maybe_release(wsp_server *srv, wsp_keyrec *k);
  * *written (1 when at least one live connection took it) and *ticket. */
 int  wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
                      size_t len, int *written, uint64_t *ticket);
-int  wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, uint64_t seq,
+int  wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, wsp_store_ref ref,
                         int64_t push_ms, uint32_t tries, const char *payload, size_t len);
 void wsp_outbox_bind(wsp_wsconn *c, wsp_keyrec *k);
 void wsp_outbox_unbind(wsp_wsconn *c, int broken);

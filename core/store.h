@@ -8,9 +8,9 @@
  * callback runs on the store's writer thread; the server turns it into a
  * loop wakeup.
  *
- * Records are identified by (key id, seq); key ids are the wsp_key id bytes
- * (kind byte + text) and seq is the per-key sequence number (from 1, never
- * reused for a key while the store holds any of its records).
+ * Records belong to a key id (the wsp_key id bytes: kind byte + text) and
+ * carry its per-key sequence number (from 1, never reused for a key while
+ * the store holds any of its records) and the store's record id.
  */
 #ifndef WSP_STORE_H
 #define WSP_STORE_H
@@ -20,11 +20,20 @@
 
 typedef struct wsp_store wsp_store;
 
-/* Called once per stored record by wsp_store_load, in (key, seq) order per key.
- * key_id and payload are borrowed (valid during the call only, not
- * NUL-terminated). Return 0 to go on; anything else stops the load. */
+/* A stored record as the outbox knows it: its per-key sequence and the
+ * store's own record id (rid, from append or load; 0 for a store that has
+ * none). A store identifies records by whichever it needs: the file store
+ * by rid (records are kept in push order), a per-key store by seq. */
+typedef struct wsp_store_ref {
+    uint64_t seq, rid;
+} wsp_store_ref;
+
+/* Called once per stored record by wsp_store_load, in push order (so in seq
+ * order per key). key_id and payload are borrowed (valid during the call
+ * only, not NUL-terminated). Return 0 to go on; anything else stops the
+ * load. */
 typedef int (*wsp_store_load_cb)(void *arg, const char *key_id, size_t key_len,
-                                 uint64_t seq, int64_t push_ms, uint32_t tries,
+                                 wsp_store_ref ref, int64_t push_ms, uint32_t tries,
                                  const char *payload, size_t payload_len);
 /* Called from the writer thread when every change with ticket <= upto is as
  * durable as the fsync policy promises, or failed (err != 0: the changes up
@@ -43,14 +52,16 @@ typedef struct wsp_store_ops {
      * load, or -1 when the store holds invalid records or cannot be read
      * (message from last_error). */
     int (*load)(wsp_store *s, wsp_store_load_cb cb, void *arg);
-    /* Queue changes; each returns the change's ticket (>0), 0 on error. */
+    /* Queue changes; each returns the change's ticket (>0), 0 on error.
+     * append sets *rid to the new record's id (0 for a store without ids);
+     * remove takes n records of one key, in ascending seq. */
     uint64_t (*append)(wsp_store *s, const char *key_id, size_t key_len,
                        uint64_t seq, int64_t push_ms, const char *payload,
-                       size_t payload_len);
+                       size_t payload_len, uint64_t *rid);
     uint64_t (*remove)(wsp_store *s, const char *key_id, size_t key_len,
-                       uint64_t seq_from, uint64_t seq_to);   /* inclusive range */
+                       const wsp_store_ref *refs, size_t n);
     uint64_t (*set_tries)(wsp_store *s, const char *key_id, size_t key_len,
-                          uint64_t seq, uint32_t tries);
+                          wsp_store_ref ref, uint32_t tries);
     /* Make everything queued so far durable, wait for it, and close. */
     void (*close)(wsp_store *s);
     /* Stored bytes on disk (for stats), best effort. */

@@ -11,28 +11,31 @@
  *
  * On disk (data_dir): data.mdb + lock.mdb (LMDB) and wspush.lock (our
  * exclusive flock, holding the owner's pid). Named databases:
- *   msgs  key   = be16 len, key id bytes, be64 seq     (len <= 400)
- *               | be16 0xFFFF, sha256(key id), be64 seq (longer key ids)
- *         value = be64 push_ms, be32 tries, be32 crc, payload
+ *   msgs  key   = be64 rid (record id: grows with every append, across
+ *                 restarts too, so the database is in push order)
+ *         value = be64 push_ms, be32 tries, be32 crc, be64 seq,
+ *                 be32 key id length, key id bytes, payload
  *         crc   = CRC-32C over the record key and the value with crc = 0,
  *                 so a damaged record is reported at load, not delivered
- *   keys  sha256 prefix -> full key id, for the long form only
- *   meta  "format" -> "wspush-outbox-1"
- * The length prefix keeps every key's records contiguous and ordered by seq,
- * and keeps "ab" apart from "a" + "b..." whatever bytes (NUL included) a key
- * id holds. Long key ids are hashed because LMDB keys are limited to 511
- * bytes, while a client key (canonical JSON) may be as long as a push line.
+ *   meta  "format" -> "wspush-outbox-2"
+ * Push order is what makes the store cheap: appends all land on the last
+ * page (MDB_APPEND), and a confirmation removes records pushed at about the
+ * same time, on a few neighbouring pages, so a group commit rewrites a
+ * handful of pages instead of one page per key it touched (format 1 was
+ * ordered by key, and wrote ~10x more per message). The key id travels in
+ * the value, so any key id length works (LMDB keys stop at 511 bytes).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <lmdb.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,27 +49,24 @@
 
 #define WSP_FILE_MAP_SIZE   ((size_t)8 << 30)     /* virtual; the file stays sparse */
 #define WSP_FILE_MAP_MAX    ((size_t)1 << 40)     /* growth cap on MDB_MAP_FULL */
-#define WSP_FILE_INLINE_MAX 400                   /* key ids up to this stay inline */
-#define WSP_FILE_LONG_MARK  0xFFFFu
-#define WSP_FILE_HASH_LEN   32
-#define WSP_FILE_PREFIX_MAX (2 + WSP_FILE_INLINE_MAX)
-#define WSP_FILE_RKEY_MAX   (WSP_FILE_PREFIX_MAX + 8)
-#define WSP_FILE_VAL_HDR    16                    /* push_ms + tries + crc */
-#define WSP_FILE_FORMAT     "wspush-outbox-1"
+#define WSP_FILE_VAL_HDR    28      /* push_ms, tries, crc, seq, key id length */
+#define WSP_FILE_FORMAT     "wspush-outbox-2"
 #define STORE_LINGER_US     5000     /* group commit window under sustained load */
 #define STORE_BATCH_MAX     4096     /* commit at once past this many changes */
 
 enum { WSP_CH_APPEND, WSP_CH_REMOVE, WSP_CH_TRIES };
 
-/* One queued change; key bytes then payload bytes live in data[]. */
+/* One queued change. data[] holds, for an append, the key id then the
+ * payload; for a remove, n_rids record ids (uint64_t, copied in and out
+ * with memcpy). */
 typedef struct wsp_change {
     struct wsp_change *next;
     int      kind;
     uint64_t ticket;
-    uint64_t seq, seq_to;
+    uint64_t rid, seq;
     int64_t  push_ms;
     uint32_t tries;
-    size_t   key_len, payload_len;
+    size_t   key_len, payload_len, n_rids;
     char     data[];
 } wsp_change;
 
@@ -78,7 +78,8 @@ struct wsp_store {
     int    lock_fd;
 
     MDB_env *env;
-    MDB_dbi  msgs, keys, meta;
+    MDB_dbi  msgs, meta;
+    uint64_t next_rid;           /* loop thread (and open/load before it) */
     size_t   map_size;
     unsigned psize;
 
@@ -196,7 +197,7 @@ static uint32_t wsp_file_record_crc(const void *rk, size_t rk_len, const unsigne
     uint32_t c = wsp_crc32c(0, rk, rk_len);
     c = wsp_crc32c(c, val, 12);
     c = wsp_crc32c(c, zero, 4);
-    return wsp_crc32c(c, val + WSP_FILE_VAL_HDR, val_len - WSP_FILE_VAL_HDR);
+    return wsp_crc32c(c, val + 16, val_len - 16);
 }
 
 /* Record the latest error for last_error(); the writer and load both write. */
@@ -207,27 +208,9 @@ static void wsp_file_set_error(wsp_store *s, const char *msg)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Build the record prefix of a key id (see the layout at the top). Returns
- * the prefix length, 0 if hashing failed. */
-static size_t wsp_file_prefix(const char *key, size_t len, unsigned char *out)
+static void wsp_file_rid_key(uint64_t rid, unsigned char out[8])
 {
-    if (len <= WSP_FILE_INLINE_MAX) {
-        out[0] = (unsigned char)(len >> 8);
-        out[1] = (unsigned char)len;
-        memcpy(out + 2, key, len);
-        return 2 + len;
-    }
-    unsigned int hlen = 0;
-    out[0] = out[1] = 0xFF;
-    if (!EVP_Digest(key, len, out + 2, &hlen, EVP_sha256(), NULL) ||
-        hlen != WSP_FILE_HASH_LEN)
-        return 0;
-    return 2 + WSP_FILE_HASH_LEN;
-}
-
-static int wsp_file_is_long(const unsigned char *prefix)
-{
-    return prefix[0] == 0xFF && prefix[1] == 0xFF;
+    wsp_put_be64(out, rid);
 }
 
 /* mkdir -p; on failure errno tells why (ENOTDIR when a component is a file). */
@@ -286,90 +269,51 @@ static void wsp_file_explain(const char *dir, int rc, char *buf, size_t len)
 
 static int wsp_file_apply_append(wsp_store *s, MDB_txn *txn, const wsp_change *ch)
 {
-    unsigned char rk[WSP_FILE_RKEY_MAX];
-    size_t plen = wsp_file_prefix(ch->data, ch->key_len, rk);
-    if (!plen) return EIO;
-    if (wsp_file_is_long(rk)) {
-        /* Remember the full id once per key; a different id under the same
-         * hash would be a SHA-256 collision: refuse rather than mix keys. */
-        MDB_val hk = { plen, rk }, kv = { ch->key_len, (void *)ch->data };
-        int rc = mdb_put(txn, s->keys, &hk, &kv, MDB_NOOVERWRITE);
-        if (rc == MDB_KEYEXIST) {
-            if (kv.mv_size != ch->key_len || memcmp(kv.mv_data, ch->data, ch->key_len))
-                return MDB_KEYEXIST;
-        } else if (rc) {
-            return rc;
-        }
-    }
-    wsp_put_be64(rk + plen, ch->seq);
-    MDB_val k = { plen + 8, rk }, v = { WSP_FILE_VAL_HDR + ch->payload_len, NULL };
-    /* MDB_RESERVE: build the value in place, no intermediate copy. */
-    int rc = mdb_put(txn, s->msgs, &k, &v, MDB_RESERVE);
+    unsigned char rk[8];
+    wsp_file_rid_key(ch->rid, rk);
+    MDB_val k = { 8, rk }, v = { WSP_FILE_VAL_HDR + ch->key_len + ch->payload_len, NULL };
+    /* rids only grow: MDB_APPEND puts the record on the last page without
+     * a search; MDB_RESERVE builds the value in place, no extra copy. */
+    int rc = mdb_put(txn, s->msgs, &k, &v, MDB_APPEND | MDB_RESERVE);
     if (rc) return rc;
     unsigned char *d = v.mv_data;
     wsp_put_be64(d, (uint64_t)ch->push_ms);
     wsp_put_be32(d + 8, 0);
-    if (ch->payload_len) memcpy(d + WSP_FILE_VAL_HDR, ch->data + ch->key_len, ch->payload_len);
-    wsp_put_be32(d + 12, wsp_file_record_crc(rk, plen + 8, d, v.mv_size));
+    wsp_put_be32(d + 12, 0);
+    wsp_put_be64(d + 16, ch->seq);
+    wsp_put_be32(d + 24, (uint32_t)ch->key_len);
+    if (ch->key_len + ch->payload_len)
+        memcpy(d + WSP_FILE_VAL_HDR, ch->data, ch->key_len + ch->payload_len);
+    wsp_put_be32(d + 12, wsp_file_record_crc(rk, 8, d, v.mv_size));
     return 0;
-}
-
-/* Is the record under cursor position k one of prefix's? */
-static int wsp_file_same_key(const MDB_val *k, const unsigned char *prefix, size_t plen)
-{
-    return k->mv_size == plen + 8 && memcmp(k->mv_data, prefix, plen) == 0;
 }
 
 static int wsp_file_apply_remove(wsp_store *s, MDB_txn *txn, const wsp_change *ch)
 {
-    unsigned char rk[WSP_FILE_RKEY_MAX];
     MDB_cursor *c = NULL;
-    MDB_val k, v;
-    int rc;
-    size_t plen = wsp_file_prefix(ch->data, ch->key_len, rk);
-    if (!plen) return EIO;
-    if (ch->seq > ch->seq_to) return 0;
-    if ((rc = mdb_cursor_open(txn, s->msgs, &c))) return rc;
-    wsp_put_be64(rk + plen, ch->seq);
-    /* Seek again after every delete: a key's records are contiguous, so the
-     * seek stays on the same pages, and it avoids cursor-after-delete corner
-     * cases. */
-    for (;;) {
-        k.mv_size = plen + 8;
-        k.mv_data = rk;
-        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-        if (rc == MDB_NOTFOUND) { rc = 0; break; }
-        if (rc) goto cleanup;
-        if (!wsp_file_same_key(&k, rk, plen) ||
-            wsp_get_be64((const unsigned char *)k.mv_data + plen) > ch->seq_to)
-            break;
-        if ((rc = mdb_cursor_del(c, 0))) goto cleanup;
+    int rc = mdb_cursor_open(txn, s->msgs, &c);
+    if (rc) return rc;
+    /* A key's records were pushed at about the same time as each other:
+     * the cursor stays on a few neighbouring pages. */
+    for (size_t i = 0; i < ch->n_rids && rc == 0; i++) {
+        unsigned char rk[8];
+        uint64_t rid;
+        memcpy(&rid, ch->data + i * sizeof rid, sizeof rid);
+        wsp_file_rid_key(rid, rk);
+        MDB_val k = { 8, rk }, v;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET);
+        if (rc == MDB_NOTFOUND) { rc = 0; continue; }   /* already gone */
+        if (rc == 0) rc = mdb_cursor_del(c, 0);
     }
-    if (wsp_file_is_long(rk)) {
-        /* Drop the long id once its last record is gone, so ids of keys
-         * that come and go don't accumulate. */
-        wsp_put_be64(rk + plen, 0);
-        k.mv_size = plen + 8;
-        k.mv_data = rk;
-        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-        if (rc == MDB_NOTFOUND || (rc == 0 && !wsp_file_same_key(&k, rk, plen))) {
-            MDB_val hk = { plen, rk };
-            rc = mdb_del(txn, s->keys, &hk, NULL);
-            if (rc == MDB_NOTFOUND) rc = 0;
-        }
-    }
-cleanup:
     mdb_cursor_close(c);
     return rc;
 }
 
 static int wsp_file_apply_tries(wsp_store *s, MDB_txn *txn, const wsp_change *ch)
 {
-    unsigned char rk[WSP_FILE_RKEY_MAX];
-    size_t plen = wsp_file_prefix(ch->data, ch->key_len, rk);
-    if (!plen) return EIO;
-    wsp_put_be64(rk + plen, ch->seq);
-    MDB_val k = { plen + 8, rk }, v;
+    unsigned char rk[8];
+    wsp_file_rid_key(ch->rid, rk);
+    MDB_val k = { 8, rk }, v;
     int rc = mdb_get(txn, s->msgs, &k, &v);
     if (rc == MDB_NOTFOUND) return 0;   /* already confirmed or dropped */
     if (rc) return rc;
@@ -379,7 +323,7 @@ static int wsp_file_apply_tries(wsp_store *s, MDB_txn *txn, const wsp_change *ch
     if (!copy) return ENOMEM;
     memcpy(copy, v.mv_data, v.mv_size);
     wsp_put_be32(copy + 8, ch->tries);
-    wsp_put_be32(copy + 12, wsp_file_record_crc(rk, plen + 8, copy, v.mv_size));
+    wsp_put_be32(copy + 12, wsp_file_record_crc(rk, 8, copy, v.mv_size));
     MDB_val nv = { v.mv_size, copy };
     rc = mdb_put(txn, s->msgs, &k, &nv, 0);
     free(copy);
@@ -441,20 +385,24 @@ static void wsp_file_update_bytes(wsp_store *s)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Commit a range and report it; shared by every policy. */
+/* Commit a range and report it; shared by every policy. The callback only
+ * ever sees growing tickets (*reported is the last one it saw). */
 static void wsp_file_commit_report(wsp_store *s, wsp_change *first, size_t n,
-                                   uint64_t upto, int *unsynced)
+                                   uint64_t upto, int *unsynced, uint64_t *reported)
 {
-    int rc = wsp_file_commit_range(s, first, n);
+    int rc = n ? wsp_file_commit_range(s, first, n) : 0;
     if (rc) {
         char msg[320];
         wsp_file_explain(s->dir, rc, msg, sizeof msg);
         wsp_file_set_error(s, msg);
-    } else {
+    } else if (n) {
         if (s->fsync == WSP_FSYNC_EVERYSEC || s->fsync == WSP_FSYNC_OFF) *unsynced = 1;
         wsp_file_update_bytes(s);
     }
-    if (s->cb) s->cb(s->cb_arg, upto, rc);
+    if (s->cb && upto > *reported) {
+        *reported = upto;
+        s->cb(s->cb_arg, upto, rc);
+    }
 }
 
 static double wsp_mono_now(void)
@@ -478,20 +426,65 @@ static void wsp_file_sync(wsp_store *s, int *unsynced, double *last_sync)
     *last_sync = wsp_mono_now();
 }
 
+/* Removes wait on the writer for up to STORE_REMOVE_DEFER_S (or until
+ * STORE_REMOVE_MAX records wait) and then go in one commit. A confirmation
+ * removes records pushed over the last ~100 ms, spread over many pages;
+ * taken together, a page is rewritten once for all its removes instead of
+ * once per group commit. Nothing waits for a remove (no reply does), and a
+ * crash before it is applied only delivers the message again (at least
+ * once); close() applies every waiting remove. */
+#define STORE_REMOVE_DEFER_S 0.25
+#define STORE_REMOVE_MAX     65536
+
+typedef struct wsp_change_list {
+    wsp_change *head, **tail;
+    size_t n;
+} wsp_change_list;
+
+static void wsp_list_init(wsp_change_list *l) { l->head = NULL; l->tail = &l->head; l->n = 0; }
+
+static void wsp_list_add(wsp_change_list *l, wsp_change *ch)
+{
+    ch->next = NULL;
+    *l->tail = ch;
+    l->tail = &ch->next;
+    l->n++;
+}
+
+static void wsp_list_free(wsp_change_list *l)
+{
+    while (l->head) {
+        wsp_change *next = l->head->next;
+        free(l->head);
+        l->head = next;
+    }
+    wsp_list_init(l);
+}
+
 static void *wsp_file_writer(void *arg)
 {
     wsp_store *s = arg;
+    pthread_setname_np(pthread_self(), "wsp-store");   /* top -H, perf, /proc */
     int unsynced = 0;
     size_t last_batch = 0;           /* size of the previous commit */
     double last_sync = wsp_mono_now();
+    uint64_t reported = 0;           /* last ticket given to the callback */
+    wsp_change_list removes;         /* waiting removes, in ticket order */
+    size_t remove_rids = 0;
+    double removes_since = 0;        /* when the oldest waiting remove came */
+    wsp_list_init(&removes);
 
     pthread_mutex_lock(&s->mu);
     for (;;) {
         while (!s->head && !s->stop) {
             s->writer_idle = 1;
-            if (s->fsync == WSP_FSYNC_EVERYSEC && unsynced) {
-                /* Wake by the next once-a-second sync even when idle. */
-                double due = last_sync + 1.0;
+            /* Wake for the next once-a-second sync (everysec) or for the
+             * waiting removes, even when nothing else comes. */
+            double due = 0;
+            if (s->fsync == WSP_FSYNC_EVERYSEC && unsynced) due = last_sync + 1.0;
+            if (removes.head && (!due || removes_since + STORE_REMOVE_DEFER_S < due))
+                due = removes_since + STORE_REMOVE_DEFER_S;
+            if (due) {
                 struct timespec ts = { (time_t)due, (long)((due - (time_t)due) * 1e9) };
                 if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT) break;
             } else {
@@ -518,40 +511,66 @@ static void *wsp_file_writer(void *arg)
         }
         /* Take everything queued; the loop thread keeps queueing meanwhile. */
         wsp_change *batch = s->head;
-        size_t n = s->queued;
-        last_batch = n;
+        last_batch = s->queued;
         uint64_t upto = s->last_ticket;
         int stopping = s->stop;
         s->head = s->tail = NULL;
         s->queued = 0;
         pthread_mutex_unlock(&s->mu);
 
-        if (batch && s->fsync == WSP_FSYNC_ALWAYS) {
+        /* Removes join the waiting ones; the rest is committed now. */
+        wsp_change_list now_list;
+        wsp_list_init(&now_list);
+        double now = wsp_mono_now();
+        while (batch) {
+            wsp_change *next = batch->next;
+            if (batch->kind == WSP_CH_REMOVE) {
+                if (!removes.head) removes_since = now;
+                remove_rids += batch->n_rids;
+                wsp_list_add(&removes, batch);
+            } else {
+                wsp_list_add(&now_list, batch);
+            }
+            batch = next;
+        }
+        if (removes.head && (stopping || now - removes_since >= STORE_REMOVE_DEFER_S
+                             || remove_rids >= STORE_REMOVE_MAX)) {
+            /* In front: with "always" they ride with the first append's
+             * commit; order between them and the rest does not matter
+             * (record ids are never reused). */
+            *removes.tail = now_list.head;
+            if (now_list.head) removes.tail = now_list.tail;
+            removes.n += now_list.n;
+            now_list = removes;
+            if (!now_list.head) now_list.tail = &now_list.head;
+            wsp_list_init(&removes);
+            remove_rids = 0;
+        }
+
+        if (s->fsync == WSP_FSYNC_ALWAYS && now_list.head) {
             /* One commit (and its sync) per append; other changes ride with
              * the next append's commit, or with a final one. */
-            wsp_change *seg = batch;
+            wsp_change *seg = now_list.head;
             size_t seg_n = 0;
-            for (wsp_change *ch = batch; ch; ch = ch->next) {
+            for (wsp_change *ch = now_list.head; ch; ch = ch->next) {
                 seg_n++;
                 if (ch->kind == WSP_CH_APPEND || !ch->next) {
-                    wsp_file_commit_report(s, seg, seg_n, ch->ticket, &unsynced);
+                    wsp_file_commit_report(s, seg, seg_n,
+                                           ch->kind == WSP_CH_APPEND ? ch->ticket : upto,
+                                           &unsynced, &reported);
                     seg = ch->next;
                     seg_n = 0;
                 }
             }
-        } else if (batch) {
-            wsp_file_commit_report(s, batch, n, upto, &unsynced);
+        } else {
+            wsp_file_commit_report(s, now_list.head, now_list.n, upto, &unsynced, &reported);
         }
-        while (batch) {
-            wsp_change *next = batch->next;
-            free(batch);
-            batch = next;
-        }
+        wsp_list_free(&now_list);
         if (unsynced && s->fsync == WSP_FSYNC_EVERYSEC && wsp_mono_now() - last_sync >= 1.0)
             wsp_file_sync(s, &unsynced, &last_sync);
 
         pthread_mutex_lock(&s->mu);
-        if (stopping && !s->head) break;
+        if (stopping && !s->head && !removes.head) break;
     }
     pthread_mutex_unlock(&s->mu);
     /* A graceful stop loses nothing, whatever the policy. */
@@ -561,27 +580,10 @@ static void *wsp_file_writer(void *arg)
 
 /* ---------- queueing (loop thread) ------------------------------------- */
 
-static uint64_t wsp_file_enqueue(wsp_store *s, int kind, const char *key, size_t key_len,
-                                 uint64_t seq, uint64_t seq_to, int64_t push_ms,
-                                 uint32_t tries, const char *payload, size_t payload_len)
+/* Queue a change made by the caller (data[] filled); returns its ticket. */
+static uint64_t wsp_file_enqueue(wsp_store *s, wsp_change *ch)
 {
-    if (!s || (key_len && !key) || (payload_len && !payload)) return 0;
-    if (key_len > SIZE_MAX / 2 || payload_len > SIZE_MAX / 2 - key_len - sizeof(wsp_change))
-        return 0;
-    /* Copy outside the lock: the writer never waits on a memcpy. */
-    wsp_change *ch = malloc(sizeof *ch + key_len + payload_len);
-    if (!ch) return 0;
     ch->next = NULL;
-    ch->kind = kind;
-    ch->seq = seq;
-    ch->seq_to = seq_to;
-    ch->push_ms = push_ms;
-    ch->tries = tries;
-    ch->key_len = key_len;
-    ch->payload_len = payload_len;
-    if (key_len) memcpy(ch->data, key, key_len);
-    if (payload_len) memcpy(ch->data + key_len, payload, payload_len);
-
     pthread_mutex_lock(&s->mu);
     if (s->stop) {
         pthread_mutex_unlock(&s->mu);
@@ -600,25 +602,61 @@ static uint64_t wsp_file_enqueue(wsp_store *s, int kind, const char *key, size_t
     return t;
 }
 
+/* A change with room for extra bytes of data, zeroed header. */
+static wsp_change *wsp_file_change_new(int kind, size_t extra)
+{
+    if (extra > SIZE_MAX / 2) return NULL;
+    wsp_change *ch = malloc(sizeof *ch + extra);
+    if (!ch) return NULL;
+    memset(ch, 0, sizeof *ch);
+    ch->kind = kind;
+    return ch;
+}
+
 static uint64_t wsp_file_append(wsp_store *s, const char *key_id, size_t key_len,
                                 uint64_t seq, int64_t push_ms, const char *payload,
-                                size_t payload_len)
+                                size_t payload_len, uint64_t *rid)
 {
-    return wsp_file_enqueue(s, WSP_CH_APPEND, key_id, key_len, seq, seq, push_ms, 0,
-                            payload, payload_len);
+    *rid = 0;
+    if (!s || (key_len && !key_id) || (payload_len && !payload)) return 0;
+    if (key_len > UINT32_MAX || payload_len > SIZE_MAX / 2 - key_len) return 0;
+    /* Copy outside the lock: the writer never waits on a memcpy. */
+    wsp_change *ch = wsp_file_change_new(WSP_CH_APPEND, key_len + payload_len);
+    if (!ch) return 0;
+    ch->rid = s->next_rid;
+    ch->seq = seq;
+    ch->push_ms = push_ms;
+    ch->key_len = key_len;
+    ch->payload_len = payload_len;
+    if (key_len) memcpy(ch->data, key_id, key_len);
+    if (payload_len) memcpy(ch->data + key_len, payload, payload_len);
+    uint64_t t = wsp_file_enqueue(s, ch);
+    if (t) *rid = s->next_rid++;
+    return t;
 }
 
 static uint64_t wsp_file_remove(wsp_store *s, const char *key_id, size_t key_len,
-                                uint64_t seq_from, uint64_t seq_to)
+                                const wsp_store_ref *refs, size_t n)
 {
-    return wsp_file_enqueue(s, WSP_CH_REMOVE, key_id, key_len, seq_from, seq_to, 0, 0,
-                            NULL, 0);
+    if (!s || (n && !refs) || n > SIZE_MAX / 16) return 0;
+    wsp_change *ch = wsp_file_change_new(WSP_CH_REMOVE, n * sizeof(uint64_t));
+    if (!ch) return 0;
+    ch->n_rids = n;
+    for (size_t i = 0; i < n; i++)
+        memcpy(ch->data + i * sizeof refs[i].rid, &refs[i].rid, sizeof refs[i].rid);
+    return wsp_file_enqueue(s, ch);
 }
 
 static uint64_t wsp_file_set_tries(wsp_store *s, const char *key_id, size_t key_len,
-                                   uint64_t seq, uint32_t tries)
+                                   wsp_store_ref ref, uint32_t tries)
 {
-    return wsp_file_enqueue(s, WSP_CH_TRIES, key_id, key_len, seq, seq, 0, tries, NULL, 0);
+    if (!s) return 0;
+    wsp_change *ch = wsp_file_change_new(WSP_CH_TRIES, 0);
+    if (!ch) return 0;
+    ch->rid = ref.rid;
+    ch->seq = ref.seq;
+    ch->tries = tries;
+    return wsp_file_enqueue(s, ch);
 }
 
 /* ---------- open / load / close ---------------------------------------- */
@@ -716,7 +754,6 @@ static int wsp_file_init_dbs(wsp_store *s, char *errbuf, size_t errlen)
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc) goto fail;
     if ((rc = mdb_dbi_open(txn, "msgs", MDB_CREATE, &s->msgs)) ||
-        (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) ||
         (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)))
         goto fail;
     rc = mdb_get(txn, s->meta, &fk, &fv);
@@ -739,6 +776,21 @@ static int wsp_file_init_dbs(wsp_store *s, char *errbuf, size_t errlen)
         snprintf(errbuf, errlen, "data_dir %s holds a store of an unknown format (%.*s)",
                  s->dir, (int)(fv.mv_size > 40 ? 40 : fv.mv_size), (const char *)fv.mv_data);
         goto fail_msg;
+    }
+    {
+        /* New records go after the last one, whatever earlier runs did. */
+        MDB_cursor *c = NULL;
+        MDB_val k, v;
+        if ((rc = mdb_cursor_open(txn, s->msgs, &c))) goto fail;
+        rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+        mdb_cursor_close(c);
+        if (rc == MDB_NOTFOUND) s->next_rid = 1;
+        else if (rc) goto fail;
+        else if (k.mv_size != 8) {
+            snprintf(errbuf, errlen,
+                     "data_dir %s holds a corrupted store (data.mdb): bad record key", s->dir);
+            goto fail_msg;
+        } else s->next_rid = wsp_get_be64(k.mv_data) + 1;
     }
     rc = mdb_txn_commit(txn);
     txn = NULL;
@@ -897,9 +949,6 @@ static int wsp_file_load(wsp_store *s, wsp_store_load_cb cb, void *arg)
     MDB_cursor *volatile c = NULL;
     volatile int ret = -1;
     MDB_val k, v;
-    unsigned char cached[2 + WSP_FILE_HASH_LEN];
-    MDB_val cached_id = { 0, NULL };
-    volatile int have_cached = 0;
     int rc;
     sigjmp_buf jb;
 
@@ -918,49 +967,28 @@ static int wsp_file_load(wsp_store *s, wsp_store_load_cb cb, void *arg)
     if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, (MDB_txn **)&txn))) goto fail_rc;
     if ((rc = mdb_cursor_open(txn, s->msgs, (MDB_cursor **)&c))) goto fail_rc;
     while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
-        const unsigned char *kp = k.mv_data, *vp = v.mv_data;
-        const char *key;
-        size_t key_len, plen;
-        if (k.mv_size < 2 + 8) { wsp_file_load_error(s, "short record key"); goto cleanup; }
-        size_t len = ((size_t)kp[0] << 8) | kp[1];
-        if (len == WSP_FILE_LONG_MARK) {
-            plen = 2 + WSP_FILE_HASH_LEN;
-            if (k.mv_size != plen + 8) { wsp_file_load_error(s, "bad record key"); goto cleanup; }
-            /* Records of a key are contiguous: look the id up once per key. */
-            if (!have_cached || memcmp(cached, kp, plen) != 0) {
-                MDB_val hk = { plen, (void *)kp };
-                rc = mdb_get(txn, s->keys, &hk, &cached_id);
-                if (rc == MDB_NOTFOUND) {
-                    wsp_file_load_error(s, "a long key id is missing");
-                    goto cleanup;
-                }
-                if (rc) goto fail_rc;
-                memcpy(cached, kp, plen);
-                have_cached = 1;
-            }
-            key = cached_id.mv_data;
-            key_len = cached_id.mv_size;
-        } else {
-            plen = 2 + len;
-            if (len > WSP_FILE_INLINE_MAX || k.mv_size != plen + 8) {
-                wsp_file_load_error(s, "bad record key");
-                goto cleanup;
-            }
-            key = (const char *)kp + 2;
-            key_len = len;
-        }
-        uint64_t seq = wsp_get_be64(kp + plen);
-        if (seq == 0) { wsp_file_load_error(s, "a record with sequence 0"); goto cleanup; }
+        const unsigned char *vp = v.mv_data;
+        if (k.mv_size != 8) { wsp_file_load_error(s, "bad record key"); goto cleanup; }
         if (v.mv_size < WSP_FILE_VAL_HDR) {
             wsp_file_load_error(s, "short record value");
             goto cleanup;
         }
-        if (wsp_get_be32(vp + 12) != wsp_file_record_crc(kp, k.mv_size, vp, v.mv_size)) {
+        uint64_t rid = wsp_get_be64(k.mv_data);
+        uint64_t seq = wsp_get_be64(vp + 16);
+        size_t key_len = wsp_get_be32(vp + 24);
+        if (key_len > v.mv_size - WSP_FILE_VAL_HDR) {
+            wsp_file_load_error(s, "bad key id length");
+            goto cleanup;
+        }
+        if (wsp_get_be32(vp + 12) != wsp_file_record_crc(k.mv_data, 8, vp, v.mv_size)) {
             wsp_file_load_error(s, "record checksum mismatch");
             goto cleanup;
         }
-        int r = cb(arg, key, key_len, seq, (int64_t)wsp_get_be64(vp), wsp_get_be32(vp + 8),
-                   (const char *)vp + WSP_FILE_VAL_HDR, v.mv_size - WSP_FILE_VAL_HDR);
+        if (seq == 0) { wsp_file_load_error(s, "a record with sequence 0"); goto cleanup; }
+        const char *key = (const char *)vp + WSP_FILE_VAL_HDR;
+        wsp_store_ref ref = { seq, rid };
+        int r = cb(arg, key, key_len, ref, (int64_t)wsp_get_be64(vp), wsp_get_be32(vp + 8),
+                   key + key_len, v.mv_size - WSP_FILE_VAL_HDR - key_len);
         if (r) { ret = r; goto cleanup; }
     }
     if (rc != MDB_NOTFOUND) goto fail_rc;

@@ -34,20 +34,21 @@ static int wsp_store_memory_load(wsp_store *s, wsp_store_load_cb cb, void *arg)
 static uint64_t wsp_store_memory_append(wsp_store *s, const char *key_id,
                                         size_t key_len, uint64_t seq,
                                         int64_t push_ms, const char *payload,
-                                        size_t payload_len)
+                                        size_t payload_len, uint64_t *rid)
 {
+    *rid = 0;
     return 0;
 }
 
 static uint64_t wsp_store_memory_remove(wsp_store *s, const char *key_id,
-                                        size_t key_len, uint64_t seq_from,
-                                        uint64_t seq_to)
+                                        size_t key_len, const wsp_store_ref *refs,
+                                        size_t n)
 {
     return 0;
 }
 
 static uint64_t wsp_store_memory_set_tries(wsp_store *s, const char *key_id,
-                                           size_t key_len, uint64_t seq,
+                                           size_t key_len, wsp_store_ref ref,
                                            uint32_t tries)
 {
     return 0;

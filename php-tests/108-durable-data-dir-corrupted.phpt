@@ -18,7 +18,7 @@ for ($i = 1; $i <= 20; $i++) $lines[] = json_encode(['uid' => (string)($i % 3), 
 var_dump(array_count_values(push_lines($push, $lines)));
 $s->stop();
 $orig = file_get_contents("$good/data.mdb");
-var_dump(strlen($orig) > 0, strpos($orig, 'wspush-outbox-1') !== false, strpos($orig, 'MSG-7-') !== false);
+var_dump(strlen($orig) > 0, strpos($orig, 'wspush-outbox-2') !== false, strpos($orig, 'MSG-7-') !== false);
 
 // Each damaged copy is started in a child process, so that a crash is seen
 // as "signal N" instead of taking this test down.
@@ -28,7 +28,7 @@ $cases = [
     'truncated-half' => fn($b) => substr($b, 0, intdiv(strlen($b), 2)),
     'zeroed-pages' => fn($b) => substr($b, 0, 8192) . str_repeat("\0", strlen($b) - 8192),
     'record-byte-flipped' => fn($b) => str_replace('MSG-7-', 'MSG-X-', $b),
-    'unknown-format' => fn($b) => str_replace('wspush-outbox-1', 'wspush-outbox-9', $b),
+    'unknown-format' => fn($b) => str_replace('wspush-outbox-2', 'wspush-outbox-9', $b),
 ];
 foreach ($cases as $name => $damage) {
     $d = "$tmp/$name";

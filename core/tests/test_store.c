@@ -1,6 +1,6 @@
 /*
  * test_store.c - the outbox stores (store.h): the memory store keeps nothing;
- * the file store (LMDB) round-trips appends, range removes and tries across
+ * the file store (LMDB) round-trips appends, removes and tries across
  * close + reopen, hands out increasing tickets and reports them durable in
  * order under every fsync policy, and refuses a locked, unwritable or
  * corrupted data_dir with a clear message.
@@ -24,6 +24,7 @@
 /* ---------- helpers ------------------------------------------------------ */
 
 static char tmp_root[256];
+static void rids_reset(void);
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -45,7 +46,75 @@ static const char *fresh_dir(const char *name)
         atexit(rm_tmp_root);
     }
     snprintf(path, sizeof path, "%s/%s", tmp_root, name);
+    rids_reset();
     return path;
+}
+
+/* The outbox keeps each record's rid (store.h); the tests keep them here,
+ * by (key id, seq), so removes and tries can name records as the outbox
+ * does. */
+typedef struct ridrec {
+    char    *key;
+    size_t   key_len;
+    uint64_t seq, rid;
+} ridrec;
+static ridrec *rid_tab;
+static size_t  rid_n, rid_cap;
+
+static wsp_store_ref ref_of(const char *key, size_t key_len, uint64_t seq)
+{
+    for (size_t i = rid_n; i-- > 0;)
+        if (rid_tab[i].key_len == key_len && memcmp(rid_tab[i].key, key, key_len) == 0 &&
+            rid_tab[i].seq == seq)
+            return (wsp_store_ref){ seq, rid_tab[i].rid };
+    return (wsp_store_ref){ seq, 0 };
+}
+
+static uint64_t app(wsp_store *s, const char *key, size_t key_len, uint64_t seq,
+                    int64_t push_ms, const char *payload, size_t payload_len)
+{
+    uint64_t rid = 0;
+    uint64_t t = wsp_store_file_ops.append(s, key, key_len, seq, push_ms, payload,
+                                           payload_len, &rid);
+    ck_assert_uint_gt(t, 0);
+    ck_assert_uint_gt(rid, 0);
+    if (rid_n == rid_cap) {
+        rid_cap = rid_cap ? rid_cap * 2 : 256;
+        rid_tab = realloc(rid_tab, rid_cap * sizeof *rid_tab);
+    }
+    ridrec *r = &rid_tab[rid_n++];
+    r->key = malloc(key_len ? key_len : 1);
+    memcpy(r->key, key, key_len);
+    r->key_len = key_len;
+    r->seq = seq;
+    r->rid = rid;
+    return t;
+}
+
+/* Remove the records of key with seq in [from, to] (inclusive). */
+static uint64_t rem(wsp_store *s, const char *key, size_t key_len, uint64_t from, uint64_t to)
+{
+    wsp_store_ref *refs = malloc((rid_n + 1) * sizeof *refs);
+    size_t n = 0;
+    for (size_t i = 0; i < rid_n; i++)
+        if (rid_tab[i].key_len == key_len && memcmp(rid_tab[i].key, key, key_len) == 0 &&
+            rid_tab[i].seq >= from && rid_tab[i].seq <= to)
+            refs[n++] = (wsp_store_ref){ rid_tab[i].seq, rid_tab[i].rid };
+    uint64_t t = wsp_store_file_ops.remove(s, key, key_len, refs, n);
+    free(refs);
+    return t;
+}
+
+static uint64_t tries(wsp_store *s, const char *key, size_t key_len, uint64_t seq,
+                      uint32_t n)
+{
+    return wsp_store_file_ops.set_tries(s, key, key_len, ref_of(key, key_len, seq), n);
+}
+
+static void rids_reset(void)
+{
+    for (size_t i = 0; i < rid_n; i++) free(rid_tab[i].key);
+    rid_n = 0;
 }
 
 /* Durable callback recorder: every (upto, err) in call order. */
@@ -99,7 +168,7 @@ static void dlog_wait(durable_log *d, uint64_t t)
 /* A loaded record, copied out of the callback. */
 typedef struct rec {
     char    *key;  size_t key_len;
-    uint64_t seq;
+    uint64_t seq, rid;
     int64_t  push_ms;
     uint32_t tries;
     char    *payload; size_t payload_len;
@@ -111,7 +180,7 @@ typedef struct recs {
     int    stop_after;   /* >0: return 7 after this many records */
 } recs;
 
-static int collect(void *arg, const char *key_id, size_t key_len, uint64_t seq,
+static int collect(void *arg, const char *key_id, size_t key_len, wsp_store_ref ref,
                    int64_t push_ms, uint32_t tries, const char *payload, size_t payload_len)
 {
     recs *rs = arg;
@@ -123,7 +192,8 @@ static int collect(void *arg, const char *key_id, size_t key_len, uint64_t seq,
     r->key = malloc(key_len + 1);
     memcpy(r->key, key_id, key_len);
     r->key_len = key_len;
-    r->seq = seq;
+    r->seq = ref.seq;
+    r->rid = ref.rid;
     r->push_ms = push_ms;
     r->tries = tries;
     r->payload = malloc(payload_len + 1);
@@ -191,7 +261,7 @@ static void write_file(const char *path, const void *data, size_t len, off_t at)
 
 /* ---------- memory store ------------------------------------------------- */
 
-static int count_cb(void *arg, const char *k, size_t kl, uint64_t seq, int64_t ms,
+static int count_cb(void *arg, const char *k, size_t kl, wsp_store_ref ref, int64_t ms,
                     uint32_t tries, const char *p, size_t pl)
 {
     (*(int *)arg)++;
@@ -206,9 +276,12 @@ START_TEST(memory_keeps_nothing)
                              err, sizeof err);
     ck_assert_ptr_nonnull(s);
     ck_assert_str_eq(ops->name, "memory");
-    ck_assert_uint_eq(ops->append(s, "w5", 2, 1, 1000, "hi", 2), 0);
-    ck_assert_uint_eq(ops->remove(s, "w5", 2, 1, 1), 0);
-    ck_assert_uint_eq(ops->set_tries(s, "w5", 2, 1, 3), 0);
+    uint64_t rid = 99;
+    ck_assert_uint_eq(ops->append(s, "w5", 2, 1, 1000, "hi", 2, &rid), 0);
+    ck_assert_uint_eq(rid, 0);
+    wsp_store_ref ref = { 1, 0 };
+    ck_assert_uint_eq(ops->remove(s, "w5", 2, &ref, 1), 0);
+    ck_assert_uint_eq(ops->set_tries(s, "w5", 2, ref, 3), 0);
     int n = 0;
     ck_assert_int_eq(ops->load(s, count_cb, &n), 0);
     ck_assert_int_eq(n, 0);
@@ -234,14 +307,14 @@ START_TEST(file_round_trip)
     /* Keys that are prefixes of each other, with NUL bytes, and empty payload. */
     static const char k1[] = "w12", k2[] = "w1", k3[] = "w1\0002", k4[] = "c{\"uid\":\"12\"}";
     uint64_t t = 0, t2;
-    t2 = ops->append(s, k1, 3, 1, 1000, "a", 1);     ck_assert_uint_gt(t2, t); t = t2;
-    t2 = ops->append(s, k2, 2, 1, 1001, "b", 1);     ck_assert_uint_gt(t2, t); t = t2;
-    t2 = ops->append(s, k3, 4, 1, 1002, "c\0d", 3);  ck_assert_uint_gt(t2, t); t = t2;
-    t2 = ops->append(s, k4, sizeof k4 - 1, 1, -5, "", 0); ck_assert_uint_gt(t2, t); t = t2;
-    t2 = ops->append(s, k2, 2, 2, 1003, "e", 1);     ck_assert_uint_gt(t2, t); t = t2;
-    t2 = ops->set_tries(s, k2, 2, 2, 4);             ck_assert_uint_gt(t2, t); t = t2;
-    t2 = ops->set_tries(s, k2, 2, 99, 4);            ck_assert_uint_gt(t2, t); t = t2; /* absent */
-    t2 = ops->remove(s, k1, 3, 1, 1);                ck_assert_uint_gt(t2, t); t = t2;
+    t2 = app(s, k1, 3, 1, 1000, "a", 1);     ck_assert_uint_gt(t2, t); t = t2;
+    t2 = app(s, k2, 2, 1, 1001, "b", 1);     ck_assert_uint_gt(t2, t); t = t2;
+    t2 = app(s, k3, 4, 1, 1002, "c\0d", 3);  ck_assert_uint_gt(t2, t); t = t2;
+    t2 = app(s, k4, sizeof k4 - 1, 1, -5, "", 0); ck_assert_uint_gt(t2, t); t = t2;
+    t2 = app(s, k2, 2, 2, 1003, "e", 1);     ck_assert_uint_gt(t2, t); t = t2;
+    t2 = tries(s, k2, 2, 2, 4);             ck_assert_uint_gt(t2, t); t = t2;
+    t2 = tries(s, k2, 2, 99, 4);            ck_assert_uint_gt(t2, t); t = t2; /* absent */
+    t2 = rem(s, k1, 3, 1, 1);                ck_assert_uint_gt(t2, t); t = t2;
     dlog_wait(&d, t);
     ck_assert_uint_gt(ops->disk_bytes(s), 0);
     ops->close(s);
@@ -282,15 +355,15 @@ START_TEST(file_range_remove)
     char payload[32];
     for (uint64_t q = 1; q <= 20; q++) {
         int n = snprintf(payload, sizeof payload, "m%llu", (unsigned long long)q);
-        ops->append(s, "wA", 2, q, 0, payload, (size_t)n);
-        ops->append(s, "wAB", 3, q, 0, payload, (size_t)n);   /* "wA" + "B": must not mix */
-        ops->append(s, "wB", 2, q, 0, payload, (size_t)n);
+        app(s, "wA", 2, q, 0, payload, (size_t)n);
+        app(s, "wAB", 3, q, 0, payload, (size_t)n);   /* "wA" + "B": must not mix */
+        app(s, "wB", 2, q, 0, payload, (size_t)n);
     }
-    ops->remove(s, "wA", 2, 5, 9);
-    ops->remove(s, "wA", 2, 15, 1000);
-    ops->remove(s, "wA", 2, 12, 11);        /* empty range: no-op */
-    ops->remove(s, "wB", 2, 1, 20);
-    uint64_t t = ops->remove(s, "wZ", 2, 1, 5);   /* unknown key */
+    rem(s, "wA", 2, 5, 9);
+    rem(s, "wA", 2, 15, 1000);
+    rem(s, "wA", 2, 12, 11);        /* empty range: no-op */
+    rem(s, "wB", 2, 1, 20);
+    uint64_t t = rem(s, "wZ", 2, 1, 5);   /* unknown key */
     dlog_wait(&d, t);
     ops->close(s);
 
@@ -310,11 +383,59 @@ START_TEST(file_range_remove)
 }
 END_TEST
 
+START_TEST(file_push_order)
+{
+    /* Records load in push order across keys (so ttl sees them as pushed),
+     * record ids only grow, and go on growing after a reopen. */
+    const wsp_store_ops *ops = &wsp_store_file_ops;
+    const char *dir = fresh_dir("pushorder");
+    durable_log d;
+    dlog_init(&d);
+    wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, &d);
+    static const char *keys[] = { "w1", "w2", "w1", "c{}", "w2", "w1" };
+    static const uint64_t seqs[] = { 1, 1, 2, 1, 2, 3 };
+    uint64_t t = 0;
+    for (int i = 0; i < 6; i++) t = app(s, keys[i], strlen(keys[i]), seqs[i], i, "x", 1);
+    for (size_t i = 1; i < rid_n; i++) ck_assert_uint_gt(rid_tab[i].rid, rid_tab[i - 1].rid);
+    t = rem(s, "w1", 2, 2, 2);
+    dlog_wait(&d, t);
+    ops->close(s);
+    uint64_t last_rid = rid_tab[rid_n - 1].rid;
+
+    s = open_ok(dir, WSP_FSYNC_BATCH, &d);
+    recs rs = { 0 };
+    ck_assert_int_eq(ops->load(s, collect, &rs), 0);
+    ck_assert_uint_eq(rs.n, 5);
+    static const int want[] = { 0, 1, 3, 4, 5 };   /* push order, w1/2 removed */
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(rs.r[i].push_ms, want[i]);
+        ck_assert_uint_eq(rs.r[i].seq, seqs[want[i]]);
+        ck_assert_uint_eq(rs.r[i].key_len, strlen(keys[want[i]]));
+        ck_assert_uint_eq(rs.r[i].rid, ref_of(keys[want[i]], strlen(keys[want[i]]),
+                                             seqs[want[i]]).rid);
+    }
+    t = app(s, "w2", 2, 3, 9, "y", 1);
+    ck_assert_uint_gt(rid_tab[rid_n - 1].rid, last_rid);
+    /* a removed record's id is gone for good: removing it again is a no-op */
+    wsp_store_ref gone = { 2, rid_tab[2].rid };
+    t = ops->remove(s, "w1", 2, &gone, 1);
+    dlog_wait(&d, t);
+    ops->close(s);
+    for (size_t i = 0; i < d.n; i++) ck_assert_int_eq(d.err[i], 0);
+    recs_free(&rs);
+    load_all(dir, &rs);
+    ck_assert_uint_eq(rs.n, 6);
+    ck_assert_int_eq(rs.r[5].push_ms, 9);
+    recs_free(&rs);
+    dlog_free(&d);
+}
+END_TEST
+
 START_TEST(file_long_keys)
 {
-    /* Key ids over the inline limit are stored by hash: two long ids that
-     * differ only in their last byte, and a long id equal to a short one
-     * plus padding, stay apart and come back whole. */
+    /* Key ids longer than an LMDB key (511 bytes) travel in the value:
+     * two long ids that differ only in their last byte, and a long id equal
+     * to a shorter one plus padding, stay apart and come back whole. */
     const wsp_store_ops *ops = &wsp_store_file_ops;
     const char *dir = fresh_dir("longkeys");
     size_t L = 5000;
@@ -328,12 +449,12 @@ START_TEST(file_long_keys)
     dlog_init(&d);
     wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, &d);
     for (uint64_t q = 1; q <= 3; q++) {
-        ops->append(s, a, L, q, 1, "A", 1);
-        ops->append(s, b, L, q, 2, "B", 1);
-        ops->append(s, a, 400, q, 3, "S", 1);   /* inline prefix of a */
+        app(s, a, L, q, 1, "A", 1);
+        app(s, b, L, q, 2, "B", 1);
+        app(s, a, 400, q, 3, "S", 1);   /* inline prefix of a */
     }
-    ops->remove(s, b, L, 2, 2);
-    uint64_t t = ops->remove(s, a, L, 1, 3);     /* a's last record: id dropped too */
+    rem(s, b, L, 2, 2);
+    uint64_t t = rem(s, a, L, 1, 3);     /* all of a's records */
     dlog_wait(&d, t);
     ops->close(s);
     for (size_t i = 0; i < d.n; i++) ck_assert_int_eq(d.err[i], 0);
@@ -348,9 +469,9 @@ START_TEST(file_long_keys)
     ck_assert_mem_eq(rs.r[i].payload, "B", 1);
     recs_free(&rs);
 
-    /* a comes back under the same hash after its id was dropped */
+    /* a comes back after all its records were removed */
     s = open_ok(dir, WSP_FSYNC_BATCH, &d);
-    t = ops->append(s, a, L, 9, 1, "A9", 2);
+    t = app(s, a, L, 9, 1, "A9", 2);
     dlog_wait(&d, t);
     ops->close(s);
     load_all(dir, &rs);
@@ -376,12 +497,12 @@ static void check_policy(int policy, const char *name)
     for (int round = 0; round < 5; round++) {
         for (int i = 0; i < 40; i++) {
             uint64_t seq = (uint64_t)(round * 40 + i + 1);
-            t = ops->append(s, "w7", 2, seq, 1, "p", 1);
+            t = app(s, "w7", 2, seq, 1, "p", 1);
             appends++;
             ck_assert_uint_gt(t, last);
             last = t;
             if (i % 10 == 9) {
-                t = ops->remove(s, "w7", 2, seq - 9, seq - 5);
+                t = rem(s, "w7", 2, seq - 9, seq - 5);
                 ck_assert_uint_gt(t, last);
                 last = t;
             }
@@ -427,7 +548,7 @@ START_TEST(file_close_drains_queue)
     const wsp_store_ops *ops = &wsp_store_file_ops;
     const char *dir = fresh_dir("drain");
     wsp_store *s = open_ok(dir, WSP_FSYNC_OFF, NULL);
-    for (uint64_t q = 1; q <= 1000; q++) ops->append(s, "w9", 2, q, 0, "z", 1);
+    for (uint64_t q = 1; q <= 1000; q++) app(s, "w9", 2, q, 0, "z", 1);
     ops->close(s);
     recs rs = { 0 };
     load_all(dir, &rs);
@@ -441,7 +562,7 @@ START_TEST(file_load_stops_on_callback)
     const wsp_store_ops *ops = &wsp_store_file_ops;
     const char *dir = fresh_dir("loadstop");
     wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
-    for (uint64_t q = 1; q <= 10; q++) ops->append(s, "w1", 2, q, 0, "z", 1);
+    for (uint64_t q = 1; q <= 10; q++) app(s, "w1", 2, q, 0, "z", 1);
     ops->close(s);
     s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
     recs rs = { .stop_after = 3 };
@@ -493,7 +614,7 @@ END_TEST
 static void make_store(const char *dir, int n)
 {
     wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
-    for (int q = 1; q <= n; q++) wsp_store_file_ops.append(s, "w3", 2, (uint64_t)q, 0, "hello", 5);
+    for (int q = 1; q <= n; q++) app(s, "w3", 2, (uint64_t)q, 0, "hello", 5);
     wsp_store_file_ops.close(s);
 }
 
@@ -565,37 +686,85 @@ START_TEST(file_corrupted_records)
     char err[1024] = "";
     recs rs = { 0 };
 
-    /* A record whose key length prefix lies: load fails cleanly. */
+    /* A record key that is not a record id: load fails cleanly. */
     const char *dir = fresh_dir("badrec");
     make_store(dir, 5);
     static const unsigned char badkey[] = { 0, 9, 'w', '3', 0, 0, 0, 0, 0, 0, 0, 1 };
-    raw_put(dir, "msgs", badkey, sizeof badkey, "0123456789abcdef", 16);
-    wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
+    raw_put(dir, "msgs", badkey, sizeof badkey, "0123456789abcdef0123456789ab", 28);
+    /* It sorts last, so open (which reads the last record id) refuses it. */
+    wsp_store *s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err, "holds a corrupted store (data.mdb): bad record key") != NULL,
+                  "got: %s", err);
+    /* Sorting first, it is met by load. */
+    dir = fresh_dir("badrec_first");
+    make_store(dir, 5);
+    static const unsigned char badfirst[] = { 0, 0, 0, 0 };
+    raw_put(dir, "msgs", badfirst, sizeof badfirst, "0123456789abcdef0123456789ab", 28);
+    s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
     ck_assert_int_eq(ops->load(s, collect, &rs), -1);
     ops->last_error(s, err, sizeof err);
-    ck_assert_msg(strstr(err, "holds a corrupted store") != NULL, "got: %s", err);
+    ck_assert_msg(strstr(err, "holds a corrupted store (data.mdb): bad record key") != NULL,
+                  "got: %s", err);
     ops->close(s);
     recs_free(&rs);
 
-    /* A value too short to hold push_ms and tries. */
+    /* A value too short to hold the record header. */
     dir = fresh_dir("shortval");
     make_store(dir, 5);
-    static const unsigned char key[] = { 0, 2, 'w', '4', 0, 0, 0, 0, 0, 0, 0, 1 };
+    static const unsigned char key[] = { 0, 0, 0, 0, 0, 0, 0x10, 0 };
     raw_put(dir, "msgs", key, sizeof key, "abc", 3);
     s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
     ck_assert_int_eq(ops->load(s, collect, &rs), -1);
     ops->close(s);
     recs_free(&rs);
 
-    /* A long-form record whose key id is missing. */
-    dir = fresh_dir("nolongid");
-    make_store(dir, 1);
-    unsigned char lk[2 + 32 + 8];
-    memset(lk, 0xAB, sizeof lk);
-    lk[0] = lk[1] = 0xFF;
-    raw_put(dir, "msgs", lk, sizeof lk, "0123456789abcdef", 16);
+    /* A record whose checksum does not match (a flipped payload byte). */
+    dir = fresh_dir("badcrc");
+    make_store(dir, 3);
+    {
+        MDB_env *env;
+        MDB_txn *txn;
+        MDB_dbi dbi;
+        MDB_cursor *c;
+        MDB_val k, v;
+        ck_assert_int_eq(mdb_env_create(&env), 0);
+        mdb_env_set_maxdbs(env, 4);
+        ck_assert_int_eq(mdb_env_open(env, dir, 0, 0644), 0);
+        ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+        ck_assert_int_eq(mdb_dbi_open(txn, "msgs", 0, &dbi), 0);
+        ck_assert_int_eq(mdb_cursor_open(txn, dbi, &c), 0);
+        ck_assert_int_eq(mdb_cursor_get(c, &k, &v, MDB_LAST), 0);
+        unsigned char *copy = malloc(v.mv_size);
+        memcpy(copy, v.mv_data, v.mv_size);
+        copy[v.mv_size - 1] ^= 1;
+        MDB_val nv = { v.mv_size, copy };
+        ck_assert_int_eq(mdb_cursor_put(c, &k, &nv, MDB_CURRENT), 0);
+        mdb_cursor_close(c);
+        ck_assert_int_eq(mdb_txn_commit(txn), 0);
+        mdb_env_close(env);
+        free(copy);
+    }
     s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
     ck_assert_int_eq(ops->load(s, collect, &rs), -1);
+    ops->last_error(s, err, sizeof err);
+    ck_assert_msg(strstr(err, "record checksum mismatch") != NULL, "got: %s", err);
+    ops->close(s);
+    recs_free(&rs);
+
+    /* A record whose key id length runs past its value. */
+    dir = fresh_dir("badkeylen");
+    make_store(dir, 1);
+    unsigned char lk[8] = { 0, 0, 0, 0, 0, 0, 0x10, 0 };
+    unsigned char lv[28 + 4];
+    memset(lv, 0, sizeof lv);
+    lv[23] = 1;           /* seq 1 */
+    lv[26] = 0x10;        /* key id length 4096 */
+    raw_put(dir, "msgs", lk, sizeof lk, lv, sizeof lv);
+    s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
+    ck_assert_int_eq(ops->load(s, collect, &rs), -1);
+    ops->last_error(s, err, sizeof err);
+    ck_assert_msg(strstr(err, "bad key id length") != NULL, "got: %s", err);
     ops->close(s);
     recs_free(&rs);
 
@@ -631,7 +800,7 @@ START_TEST(file_corrupted_pages)
         uint64_t t = 0;
         for (int i = 1; i <= 3000; i++) {
             int kl = snprintf(key, sizeof key, "w%d", i % 50);
-            t = ops->append(s, key, (size_t)kl, (uint64_t)i, 0,
+            t = app(s, key, (size_t)kl, (uint64_t)i, 0,
                             "0123456789012345678901234567890123456789012345678901234567890123456789", 70);
             if (i % 500 == 0) dlog_wait(&d, t);   /* several transactions */
         }
@@ -679,7 +848,7 @@ START_TEST(file_100k_then_load)
     for (int i = 0; i < 100000; i++) {
         int kl = snprintf(key, sizeof key, "w%d", i % 1000);
         snprintf(payload, sizeof payload, "%d", i);
-        t = ops->append(s, key, (size_t)kl, (uint64_t)(i / 1000 + 1), i, payload, sizeof payload);
+        t = app(s, key, (size_t)kl, (uint64_t)(i / 1000 + 1), i, payload, sizeof payload);
     }
     dlog_wait(&d, t);
     ops->close(s);
@@ -708,6 +877,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, memory_keeps_nothing);
     tcase_add_test(tc, file_round_trip);
     tcase_add_test(tc, file_range_remove);
+    tcase_add_test(tc, file_push_order);
     tcase_add_test(tc, file_long_keys);
     tcase_add_test(tc, file_policy_batch);
     tcase_add_test(tc, file_policy_always);
