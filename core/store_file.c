@@ -53,12 +53,13 @@
 #define WSP_FILE_FORMAT     "wspush-outbox-2"
 #define STORE_LINGER_US     5000     /* group commit window under sustained load */
 #define STORE_BATCH_MAX     4096     /* commit at once past this many changes */
+#define STORE_CHUNK         (64 * 1024)  /* queued changes share chunks this big */
 
 enum { WSP_CH_APPEND, WSP_CH_REMOVE, WSP_CH_TRIES };
 
-/* One queued change. data[] holds, for an append, the key id then the
- * payload; for a remove, n_rids record ids (uint64_t, copied in and out
- * with memcpy). */
+/* One queued change, inside a chunk. data[] holds, for an append, the key
+ * id then the payload; for a remove, n_rids record ids (uint64_t, copied in
+ * and out with memcpy). */
 typedef struct wsp_change {
     struct wsp_change *next;
     int      kind;
@@ -69,6 +70,15 @@ typedef struct wsp_change {
     size_t   key_len, payload_len, n_rids;
     char     data[];
 } wsp_change;
+
+/* Queued changes are bump-allocated in chunks the writer takes whole and
+ * frees after the commit: no malloc per change on the loop thread and no
+ * free of another thread's memory per change on the writer. */
+typedef struct wsp_chunk {
+    struct wsp_chunk *next;
+    size_t cap, used;
+    _Alignas(8) unsigned char mem[];
+} wsp_chunk;
 
 struct wsp_store {
     char  *dir;
@@ -86,6 +96,8 @@ struct wsp_store {
     pthread_mutex_t mu;          /* guards everything below it */
     pthread_cond_t  cv;          /* wakes the writer */
     wsp_change *head, *tail;     /* queued, in ticket order */
+    wsp_chunk  *chunks, *chunk_tail;   /* where the queued changes live */
+    wsp_chunk  *spare;           /* one emptied chunk kept for reuse */
     size_t   queued;
     uint64_t last_ticket;
     int      stop;
@@ -288,18 +300,15 @@ static int wsp_file_apply_append(wsp_store *s, MDB_txn *txn, const wsp_change *c
     return 0;
 }
 
-static int wsp_file_apply_remove(wsp_store *s, MDB_txn *txn, const wsp_change *ch)
+/* Delete records by id (sorted: the cursor walks the pages in order). */
+static int wsp_file_apply_removes(wsp_store *s, MDB_txn *txn, const uint64_t *rids, size_t n)
 {
     MDB_cursor *c = NULL;
     int rc = mdb_cursor_open(txn, s->msgs, &c);
     if (rc) return rc;
-    /* A key's records were pushed at about the same time as each other:
-     * the cursor stays on a few neighbouring pages. */
-    for (size_t i = 0; i < ch->n_rids && rc == 0; i++) {
+    for (size_t i = 0; i < n && rc == 0; i++) {
         unsigned char rk[8];
-        uint64_t rid;
-        memcpy(&rid, ch->data + i * sizeof rid, sizeof rid);
-        wsp_file_rid_key(rid, rk);
+        wsp_file_rid_key(rids[i], rk);
         MDB_val k = { 8, rk }, v;
         rc = mdb_cursor_get(c, &k, &v, MDB_SET);
         if (rc == MDB_NOTFOUND) { rc = 0; continue; }   /* already gone */
@@ -343,21 +352,24 @@ static int wsp_file_grow_map(wsp_store *s)
     return 0;
 }
 
-/* Apply n changes from first in one transaction and commit it. With the
- * batch/always policies the env syncs inside mdb_txn_commit (LMDB's own
- * two-step durable commit); with everysec/off it is opened MDB_NOSYNC. */
-static int wsp_file_commit_range(wsp_store *s, wsp_change *first, size_t n)
+/* Apply the removes rm (sorted record ids) and n changes from first in one
+ * transaction and commit it. With the batch/always policies the env syncs
+ * inside mdb_txn_commit (LMDB's own two-step durable commit); with
+ * everysec/off it is opened MDB_NOSYNC. */
+static int wsp_file_commit_range(wsp_store *s, wsp_change *first, size_t n,
+                                 const uint64_t *rm, size_t nrm)
 {
     for (;;) {
         MDB_txn *txn = NULL;
         wsp_change *ch = first;
         int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
         if (rc) return rc;
+        if (nrm) rc = wsp_file_apply_removes(s, txn, rm, nrm);
         for (size_t i = 0; i < n && rc == 0; i++, ch = ch->next) {
             switch (ch->kind) {
             case WSP_CH_APPEND: rc = wsp_file_apply_append(s, txn, ch); break;
-            case WSP_CH_REMOVE: rc = wsp_file_apply_remove(s, txn, ch); break;
-            default:            rc = wsp_file_apply_tries(s, txn, ch); break;
+            case WSP_CH_TRIES:  rc = wsp_file_apply_tries(s, txn, ch); break;
+            default:            rc = EINVAL; break;   /* removes come as rm */
             }
         }
         if (rc) mdb_txn_abort(txn);
@@ -369,8 +381,8 @@ static int wsp_file_commit_range(wsp_store *s, wsp_change *first, size_t n)
             size_t half = n / 2;
             wsp_change *mid = first;
             for (size_t i = 0; i < half; i++) mid = mid->next;
-            rc = wsp_file_commit_range(s, first, half);
-            if (rc == 0) rc = wsp_file_commit_range(s, mid, n - half);
+            rc = wsp_file_commit_range(s, first, half, rm, nrm);
+            if (rc == 0) rc = wsp_file_commit_range(s, mid, n - half, NULL, 0);
         }
         return rc;
     }
@@ -388,14 +400,15 @@ static void wsp_file_update_bytes(wsp_store *s)
 /* Commit a range and report it; shared by every policy. The callback only
  * ever sees growing tickets (*reported is the last one it saw). */
 static void wsp_file_commit_report(wsp_store *s, wsp_change *first, size_t n,
-                                   uint64_t upto, int *unsynced, uint64_t *reported)
+                                   const uint64_t *rm, size_t nrm, uint64_t upto,
+                                   int *unsynced, uint64_t *reported)
 {
-    int rc = n ? wsp_file_commit_range(s, first, n) : 0;
+    int rc = n || nrm ? wsp_file_commit_range(s, first, n, rm, nrm) : 0;
     if (rc) {
         char msg[320];
         wsp_file_explain(s->dir, rc, msg, sizeof msg);
         wsp_file_set_error(s, msg);
-    } else if (n) {
+    } else if (n || nrm) {
         if (s->fsync == WSP_FSYNC_EVERYSEC || s->fsync == WSP_FSYNC_OFF) *unsynced = 1;
         wsp_file_update_bytes(s);
     }
@@ -436,29 +449,47 @@ static void wsp_file_sync(wsp_store *s, int *unsynced, double *last_sync)
 #define STORE_REMOVE_DEFER_S 0.25
 #define STORE_REMOVE_MAX     65536
 
-typedef struct wsp_change_list {
-    wsp_change *head, **tail;
-    size_t n;
-} wsp_change_list;
+/* Record ids waiting to be removed (writer thread only). */
+typedef struct wsp_rid_set {
+    uint64_t *v;
+    size_t n, cap;
+    double since;            /* when the oldest of them came */
+} wsp_rid_set;
 
-static void wsp_list_init(wsp_change_list *l) { l->head = NULL; l->tail = &l->head; l->n = 0; }
-
-static void wsp_list_add(wsp_change_list *l, wsp_change *ch)
+static int wsp_rid_set_add(wsp_rid_set *r, const wsp_change *ch, double now)
 {
-    ch->next = NULL;
-    *l->tail = ch;
-    l->tail = &ch->next;
-    l->n++;
+    if (r->n + ch->n_rids > r->cap) {
+        size_t cap = r->cap ? r->cap : 1024;
+        while (cap < r->n + ch->n_rids) cap *= 2;
+        uint64_t *v = realloc(r->v, cap * sizeof *v);
+        if (!v) return -1;
+        r->v = v;
+        r->cap = cap;
+    }
+    if (!r->n) r->since = now;
+    memcpy(r->v + r->n, ch->data, ch->n_rids * sizeof *r->v);
+    r->n += ch->n_rids;
+    return 0;
 }
 
-static void wsp_list_free(wsp_change_list *l)
+static int wsp_cmp_u64(const void *a, const void *b)
 {
-    while (l->head) {
-        wsp_change *next = l->head->next;
-        free(l->head);
-        l->head = next;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Return the chunks of a taken batch: one is kept for the next batch. */
+static void wsp_file_chunks_done(wsp_store *s, wsp_chunk *c)
+{
+    while (c) {
+        wsp_chunk *next = c->next;
+        pthread_mutex_lock(&s->mu);
+        int keep = !s->spare && c->cap == STORE_CHUNK;
+        if (keep) s->spare = c;
+        pthread_mutex_unlock(&s->mu);
+        if (!keep) free(c);
+        c = next;
     }
-    wsp_list_init(l);
 }
 
 static void *wsp_file_writer(void *arg)
@@ -469,10 +500,7 @@ static void *wsp_file_writer(void *arg)
     size_t last_batch = 0;           /* size of the previous commit */
     double last_sync = wsp_mono_now();
     uint64_t reported = 0;           /* last ticket given to the callback */
-    wsp_change_list removes;         /* waiting removes, in ticket order */
-    size_t remove_rids = 0;
-    double removes_since = 0;        /* when the oldest waiting remove came */
-    wsp_list_init(&removes);
+    wsp_rid_set removes = { 0 };
 
     pthread_mutex_lock(&s->mu);
     for (;;) {
@@ -482,8 +510,8 @@ static void *wsp_file_writer(void *arg)
              * waiting removes, even when nothing else comes. */
             double due = 0;
             if (s->fsync == WSP_FSYNC_EVERYSEC && unsynced) due = last_sync + 1.0;
-            if (removes.head && (!due || removes_since + STORE_REMOVE_DEFER_S < due))
-                due = removes_since + STORE_REMOVE_DEFER_S;
+            if (removes.n && (!due || removes.since + STORE_REMOVE_DEFER_S < due))
+                due = removes.since + STORE_REMOVE_DEFER_S;
             if (due) {
                 struct timespec ts = { (time_t)due, (long)((due - (time_t)due) * 1e9) };
                 if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT) break;
@@ -509,70 +537,78 @@ static void *wsp_file_writer(void *arg)
             while (!s->stop && s->queued < STORE_BATCH_MAX)
                 if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT) break;
         }
-        /* Take everything queued; the loop thread keeps queueing meanwhile. */
+        /* Take everything queued, chunks and all; the loop thread starts
+         * a new chunk meanwhile. */
         wsp_change *batch = s->head;
+        wsp_chunk *chunks = s->chunks;
         last_batch = s->queued;
         uint64_t upto = s->last_ticket;
         int stopping = s->stop;
         s->head = s->tail = NULL;
+        s->chunks = s->chunk_tail = NULL;
         s->queued = 0;
         pthread_mutex_unlock(&s->mu);
 
         /* Removes join the waiting ones; the rest is committed now. */
-        wsp_change_list now_list;
-        wsp_list_init(&now_list);
+        wsp_change *now_head = NULL, **now_tail = &now_head;
+        size_t now_n = 0;
         double now = wsp_mono_now();
-        while (batch) {
-            wsp_change *next = batch->next;
-            if (batch->kind == WSP_CH_REMOVE) {
-                if (!removes.head) removes_since = now;
-                remove_rids += batch->n_rids;
-                wsp_list_add(&removes, batch);
-            } else {
-                wsp_list_add(&now_list, batch);
+        for (wsp_change *ch = batch, *next; ch; ch = next) {
+            next = ch->next;
+            if (ch->kind == WSP_CH_REMOVE && wsp_rid_set_add(&removes, ch, now) == 0)
+                continue;
+            if (ch->kind == WSP_CH_REMOVE) {
+                /* No memory to make it wait: apply it now, on its own.
+                 * (data[] is 8-aligned and was filled from uint64_t.) */
+                wsp_file_commit_report(s, NULL, 0, (const uint64_t *)(void *)ch->data,
+                                       ch->n_rids, reported, &unsynced, &reported);
+                continue;
             }
-            batch = next;
+            ch->next = NULL;
+            *now_tail = ch;
+            now_tail = &ch->next;
+            now_n++;
         }
-        if (removes.head && (stopping || now - removes_since >= STORE_REMOVE_DEFER_S
-                             || remove_rids >= STORE_REMOVE_MAX)) {
-            /* In front: with "always" they ride with the first append's
-             * commit; order between them and the rest does not matter
-             * (record ids are never reused). */
-            *removes.tail = now_list.head;
-            if (now_list.head) removes.tail = now_list.tail;
-            removes.n += now_list.n;
-            now_list = removes;
-            if (!now_list.head) now_list.tail = &now_list.head;
-            wsp_list_init(&removes);
-            remove_rids = 0;
+        const uint64_t *rm = NULL;
+        size_t nrm = 0;
+        int flush_removes = removes.n && (stopping || now - removes.since >= STORE_REMOVE_DEFER_S
+                                          || removes.n >= STORE_REMOVE_MAX);
+        if (flush_removes) {
+            qsort(removes.v, removes.n, sizeof *removes.v, wsp_cmp_u64);
+            rm = removes.v;
+            nrm = removes.n;
         }
 
-        if (s->fsync == WSP_FSYNC_ALWAYS && now_list.head) {
-            /* One commit (and its sync) per append; other changes ride with
-             * the next append's commit, or with a final one. */
-            wsp_change *seg = now_list.head;
+        if (s->fsync == WSP_FSYNC_ALWAYS && now_head) {
+            /* One commit (and its sync) per append; other changes (and the
+             * removes) ride with the next append's commit, or a final one. */
+            wsp_change *seg = now_head;
             size_t seg_n = 0;
-            for (wsp_change *ch = now_list.head; ch; ch = ch->next) {
+            for (wsp_change *ch = now_head; ch; ch = ch->next) {
                 seg_n++;
                 if (ch->kind == WSP_CH_APPEND || !ch->next) {
-                    wsp_file_commit_report(s, seg, seg_n,
+                    wsp_file_commit_report(s, seg, seg_n, rm, nrm,
                                            ch->kind == WSP_CH_APPEND ? ch->ticket : upto,
                                            &unsynced, &reported);
+                    rm = NULL;
+                    nrm = 0;
                     seg = ch->next;
                     seg_n = 0;
                 }
             }
         } else {
-            wsp_file_commit_report(s, now_list.head, now_list.n, upto, &unsynced, &reported);
+            wsp_file_commit_report(s, now_head, now_n, rm, nrm, upto, &unsynced, &reported);
         }
-        wsp_list_free(&now_list);
+        if (flush_removes) removes.n = 0;
+        wsp_file_chunks_done(s, chunks);
         if (unsynced && s->fsync == WSP_FSYNC_EVERYSEC && wsp_mono_now() - last_sync >= 1.0)
             wsp_file_sync(s, &unsynced, &last_sync);
 
         pthread_mutex_lock(&s->mu);
-        if (stopping && !s->head && !removes.head) break;
+        if (stopping && !s->head && !removes.n) break;
     }
     pthread_mutex_unlock(&s->mu);
+    free(removes.v);
     /* A graceful stop loses nothing, whatever the policy. */
     wsp_file_sync(s, &unsynced, &last_sync);
     return NULL;
@@ -580,37 +616,46 @@ static void *wsp_file_writer(void *arg)
 
 /* ---------- queueing (loop thread) ------------------------------------- */
 
-/* Queue a change made by the caller (data[] filled); returns its ticket. */
-static uint64_t wsp_file_enqueue(wsp_store *s, wsp_change *ch)
+/* Room for a change with extra data bytes at the tail of the queue (mu
+ * held). NULL when memory ran out. */
+static wsp_change *wsp_file_reserve(wsp_store *s, int kind, size_t extra)
 {
-    ch->next = NULL;
-    pthread_mutex_lock(&s->mu);
-    if (s->stop) {
-        pthread_mutex_unlock(&s->mu);
-        free(ch);
-        return 0;
+    if (extra > SIZE_MAX / 2) return NULL;
+    size_t need = (sizeof(wsp_change) + extra + 7) & ~(size_t)7;
+    wsp_chunk *c = s->chunk_tail;
+    if (!c || c->cap - c->used < need) {
+        if (s->spare && need <= s->spare->cap) {
+            c = s->spare;
+            s->spare = NULL;
+        } else {
+            size_t cap = need > STORE_CHUNK ? need : STORE_CHUNK;
+            c = malloc(sizeof *c + cap);
+            if (!c) return NULL;
+            c->cap = cap;
+        }
+        c->used = 0;
+        c->next = NULL;
+        if (s->chunk_tail) s->chunk_tail->next = c; else s->chunks = c;
+        s->chunk_tail = c;
     }
+    wsp_change *ch = (wsp_change *)(c->mem + c->used);
+    c->used += need;
+    memset(ch, 0, sizeof *ch);
+    ch->kind = kind;
+    return ch;
+}
+
+/* Link a change filled under mu into the queue; returns its ticket. */
+static uint64_t wsp_file_link(wsp_store *s, wsp_change *ch)
+{
     ch->ticket = ++s->last_ticket;
     if (s->tail) s->tail->next = ch;
     else s->head = ch;
     s->tail = ch;
     s->queued++;
-    uint64_t t = ch->ticket;
     if (s->writer_idle || s->queued == STORE_BATCH_MAX)
         pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    return t;
-}
-
-/* A change with room for extra bytes of data, zeroed header. */
-static wsp_change *wsp_file_change_new(int kind, size_t extra)
-{
-    if (extra > SIZE_MAX / 2) return NULL;
-    wsp_change *ch = malloc(sizeof *ch + extra);
-    if (!ch) return NULL;
-    memset(ch, 0, sizeof *ch);
-    ch->kind = kind;
-    return ch;
+    return ch->ticket;
 }
 
 static uint64_t wsp_file_append(wsp_store *s, const char *key_id, size_t key_len,
@@ -620,18 +665,21 @@ static uint64_t wsp_file_append(wsp_store *s, const char *key_id, size_t key_len
     *rid = 0;
     if (!s || (key_len && !key_id) || (payload_len && !payload)) return 0;
     if (key_len > UINT32_MAX || payload_len > SIZE_MAX / 2 - key_len) return 0;
-    /* Copy outside the lock: the writer never waits on a memcpy. */
-    wsp_change *ch = wsp_file_change_new(WSP_CH_APPEND, key_len + payload_len);
-    if (!ch) return 0;
-    ch->rid = s->next_rid;
-    ch->seq = seq;
-    ch->push_ms = push_ms;
-    ch->key_len = key_len;
-    ch->payload_len = payload_len;
-    if (key_len) memcpy(ch->data, key_id, key_len);
-    if (payload_len) memcpy(ch->data + key_len, payload, payload_len);
-    uint64_t t = wsp_file_enqueue(s, ch);
-    if (t) *rid = s->next_rid++;
+    uint64_t t = 0;
+    pthread_mutex_lock(&s->mu);
+    wsp_change *ch = s->stop ? NULL : wsp_file_reserve(s, WSP_CH_APPEND, key_len + payload_len);
+    if (ch) {
+        ch->rid = s->next_rid;
+        ch->seq = seq;
+        ch->push_ms = push_ms;
+        ch->key_len = key_len;
+        ch->payload_len = payload_len;
+        if (key_len) memcpy(ch->data, key_id, key_len);
+        if (payload_len) memcpy(ch->data + key_len, payload, payload_len);
+        t = wsp_file_link(s, ch);
+        *rid = s->next_rid++;
+    }
+    pthread_mutex_unlock(&s->mu);
     return t;
 }
 
@@ -639,24 +687,34 @@ static uint64_t wsp_file_remove(wsp_store *s, const char *key_id, size_t key_len
                                 const wsp_store_ref *refs, size_t n)
 {
     if (!s || (n && !refs) || n > SIZE_MAX / 16) return 0;
-    wsp_change *ch = wsp_file_change_new(WSP_CH_REMOVE, n * sizeof(uint64_t));
-    if (!ch) return 0;
-    ch->n_rids = n;
-    for (size_t i = 0; i < n; i++)
-        memcpy(ch->data + i * sizeof refs[i].rid, &refs[i].rid, sizeof refs[i].rid);
-    return wsp_file_enqueue(s, ch);
+    uint64_t t = 0;
+    pthread_mutex_lock(&s->mu);
+    wsp_change *ch = s->stop ? NULL : wsp_file_reserve(s, WSP_CH_REMOVE, n * sizeof(uint64_t));
+    if (ch) {
+        ch->n_rids = n;
+        for (size_t i = 0; i < n; i++)
+            memcpy(ch->data + i * sizeof refs[i].rid, &refs[i].rid, sizeof refs[i].rid);
+        t = wsp_file_link(s, ch);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return t;
 }
 
 static uint64_t wsp_file_set_tries(wsp_store *s, const char *key_id, size_t key_len,
                                    wsp_store_ref ref, uint32_t tries)
 {
     if (!s) return 0;
-    wsp_change *ch = wsp_file_change_new(WSP_CH_TRIES, 0);
-    if (!ch) return 0;
-    ch->rid = ref.rid;
-    ch->seq = ref.seq;
-    ch->tries = tries;
-    return wsp_file_enqueue(s, ch);
+    uint64_t t = 0;
+    pthread_mutex_lock(&s->mu);
+    wsp_change *ch = s->stop ? NULL : wsp_file_reserve(s, WSP_CH_TRIES, 0);
+    if (ch) {
+        ch->rid = ref.rid;
+        ch->seq = ref.seq;
+        ch->tries = tries;
+        t = wsp_file_link(s, ch);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return t;
 }
 
 /* ---------- open / load / close ---------------------------------------- */
@@ -806,11 +864,12 @@ fail_msg:
 static void wsp_file_destroy(wsp_store *s)
 {
     if (s->env) mdb_env_close(s->env);
-    while (s->head) {
-        wsp_change *next = s->head->next;
-        free(s->head);
-        s->head = next;
+    while (s->chunks) {
+        wsp_chunk *next = s->chunks->next;
+        free(s->chunks);
+        s->chunks = next;
     }
+    free(s->spare);
     if (s->lock_fd >= 0) close(s->lock_fd);   /* releases the flock */
     if (s->sync_inited) {
         pthread_cond_destroy(&s->cv);
