@@ -258,6 +258,23 @@ static void wsp_log_out_init(wsp_log_out *o)
     o->len = o->lines = 0;
 }
 
+/* Files, paths, locks and the struct: what open made and close undoes. */
+static void wsp_log_release(wsp_log *lg, int sync_ready)
+{
+    if (lg->main.fd >= 0)
+        close(lg->main.fd);
+    if (lg->close.fd >= 0)
+        close(lg->close.fd);
+    free(lg->main.path);
+    free(lg->close.path);
+    if (sync_ready) {
+        pthread_cond_destroy(&lg->done);
+        pthread_cond_destroy(&lg->wake);
+        pthread_mutex_destroy(&lg->mu);
+    }
+    free(lg);
+}
+
 wsp_log *wsp_log_open(const char *path, const char *close_path,
                       wsp_log_level level, char *errbuf, size_t errlen)
 {
@@ -320,18 +337,7 @@ fail_nosync:
 fail_nomem:
     wsp_errf(errbuf, errlen, "out of memory");
 fail:
-    if (lg->main.fd >= 0)
-        close(lg->main.fd);
-    if (lg->close.fd >= 0)
-        close(lg->close.fd);
-    free(lg->main.path);
-    free(lg->close.path);
-    if (sync_ready) {
-        pthread_cond_destroy(&lg->done);
-        pthread_cond_destroy(&lg->wake);
-        pthread_mutex_destroy(&lg->mu);
-    }
-    free(lg);
+    wsp_log_release(lg, sync_ready);
     return NULL;
 }
 
@@ -345,16 +351,7 @@ void wsp_log_close(wsp_log *lg)
     pthread_mutex_unlock(&lg->mu);
     /* The writer drains the whole queue before it sees stop. */
     pthread_join(lg->thread, NULL);
-    if (lg->main.fd >= 0)
-        close(lg->main.fd);
-    if (lg->close.fd >= 0)
-        close(lg->close.fd);
-    free(lg->main.path);
-    free(lg->close.path);
-    pthread_cond_destroy(&lg->done);
-    pthread_cond_destroy(&lg->wake);
-    pthread_mutex_destroy(&lg->mu);
-    free(lg);
+    wsp_log_release(lg, 1);
 }
 
 /* Link a node, or drop it when the queue is over its cap. Takes n. */
