@@ -7,7 +7,10 @@ wspush
 --FILE--
 <?php
 require __DIR__ . '/wsclient.inc';
-$hbt = wsp_t(0.4);      // scaled under valgrind (WSP_TEST_TIMEOUT_FACTOR)
+$hbt = wsp_t(0.6);      // scaled under valgrind (WSP_TEST_TIMEOUT_FACTOR)
+// Each client sends every $hbt / 6: a stall of the test process (a loaded
+// machine) shorter than 5/6 of the timeout cannot make a live client look idle.
+$period = $hbt / 6;
 [$s, $ws, $push] = wsp_test_server(['heartbeat_timeout' => (string)$hbt]);
 $k = '{"uid":"12","FunctionType":4}';
 $conns = [
@@ -19,17 +22,22 @@ $conns = [
     'silent' => [ws_connect($ws, '7'), fn($c) => null],
 ];
 $t = microtime(true);
-while (microtime(true) - $t < 3.75 * $hbt) {   // almost 4 timeouts long
+for (;;) {
     foreach ($conns as [$c, $send]) {
         if (!$c->eof) { try { $send($c); } catch (RuntimeException $e) {} $c->pump(0.001); }
     }
-    usleep((int)($hbt * 250000));               // each client's own send period (a quarter of the timeout)
+    if (microtime(true) - $t >= 3.75 * $hbt) break;   // almost 4 timeouts long
+    usleep((int)($period * 1e6));                      // each client's own send period
 }
+// Checked right after the last round of frames: the clients stop sending now,
+// so a slow check would itself let them time out. 'silent' was closed about
+// 3 timeouts ago and the pumps in the loop have read its Close and EOF.
+$st = $s->stats();
 foreach ($conns as $name => [$c]) {
-    $c->pump(0.05);
+    $c->pump(0.0);
     echo str_pad($name, 18), $c->eof ? 'closed' : 'open', "\n";
 }
-var_dump($s->stats()['connections'], $s->stats()['closed_timeout']);
+var_dump($st['connections'], $st['closed_timeout']);
 $s->stop(0);
 echo "done\n";
 ?>
