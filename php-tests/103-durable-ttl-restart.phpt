@@ -14,8 +14,9 @@ $ttl = 3.0;
 [$s, $ws, $push] = wsp_file_server($data, $tmp, ['ttl' => $ttl]);
 $t0 = microtime(true);
 var_dump(push_line($push, '{"uid":"5","m":"old"}'));
+$tOld = microtime(true);     // the old message was stored before its reply
 // 2 s later a second message, then a graceful stop
-wait_until(fn() => microtime(true) - $t0 >= 2.0, 3.0);
+wait_until(fn() => microtime(true) - $tOld >= 2.0, 3.0);
 var_dump(push_line($push, '{"uid":"5","m":"young"}'));
 $s->stop();
 // restart with the same ttl
