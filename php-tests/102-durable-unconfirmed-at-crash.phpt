@@ -33,8 +33,10 @@ var_dump(wait_until(function () use ($a) { $a->pump(0.01); return count($a->ping
 var_dump($b->recv_text());
 // wait until b's Pong confirmed its message (the server's ping for it was answered)
 var_dump(wait_until(function () use ($b) { $b->pump(0.01); return count($b->pings) > 0; }, 5.0));
-$b->pump(0.3);
-// a push whose reply waits for a group commit made after b's Pong was handled
+// the server logs the confirmation once it has handled b's Pong
+var_dump(wait_until(fn() => (bool)preg_match('/ confirm conn=\d+ key=9 seq=1 /',
+    (string)@file_get_contents("$tmp/w.log"))));
+// a push whose reply waits for its group commit
 var_dump(push_line($c->push, '{"uid":"sync","m":1}'));
 // crash
 var_dump($c->kill9());
@@ -43,14 +45,23 @@ $b->close_tcp();
 
 // restart: a new connection for the key receives all of them again, in order
 [$s, $ws, $push] = wsp_file_server($data, $tmp);
+// b's message was confirmed before the crash, but the file store applies a
+// remove up to 250 ms later (docs/storage.md) and nothing waits for it, so a
+// crash just after a confirmation may bring the message back: at least once,
+// as SPEC allows after kill -9 (it used to pass only because a 0.3 s sleep
+// here outlasted that delay). Either it is still held and comes again once,
+// or it is gone: the a's 50 and "sync" are held in any case.
+$held9 = $s->stats()['outbox_depth'] - $N - 1;
+var_dump($held9 === 0 || $held9 === 1);
 $d = ws_connect($ws, $key);
 $again = $d->recv_n($N, 10.0, [$key]);
 var_dump($again === array_map($m, range(1, $N)));
-var_dump(pump_until([$d], fn() => $s->stats()["outbox_depth"] == 1, 10.0));   // only the "sync" push is left
-// the confirmed message of key 9 is not delivered again
+var_dump(pump_until([$d], fn() => $s->stats()["outbox_depth"] == 1 + $held9, 10.0));   // "sync" (and b's) left
+// the confirmed message of key 9 comes again only if it was still held, once
 $e = ws_connect($ws, '9');
 var_dump(push_line($push, '{"uid":"9","m":"end"}'));
-var_dump($e->recv_until('{"uid":"9","m":"end"}', 3.0, ['biubiubiu']));
+var_dump($e->recv_until('{"uid":"9","m":"end"}', 3.0, ['biubiubiu'])
+    === array_slice(['{"uid":"9","m":"confirmed"}'], 0, $held9));
 $s->stop();
 echo "done\n";
 ?>
@@ -66,11 +77,12 @@ bool(true)
 bool(true)
 string(27) "{"uid":"9","m":"confirmed"}"
 bool(true)
+bool(true)
 string(6) "queued"
 bool(true)
 bool(true)
 bool(true)
+bool(true)
 string(2) "ok"
-array(0) {
-}
+bool(true)
 done
