@@ -7,7 +7,19 @@ wspush
 --FILE--
 <?php
 require __DIR__ . '/wsclient.inc';
-[$s, $ws, $push] = wsp_test_server();
+// The second server must bind the first one's push port after it stopped. A
+// port picked with port 0 is in the ephemeral range (32768-60999), where any
+// outgoing connection on the machine may take it in between; one below it
+// cannot be taken that way. Random, retried while in use.
+for ($try = 1; ; $try++) {
+    $port = random_int(20000, 32767);
+    try {
+        [$s, $ws, $push] = wsp_test_server(['push_listen' => "127.0.0.1:$port"]);
+        break;
+    } catch (WsPush\Exception $e) {
+        if ($try >= 50) throw $e;
+    }
+}
 $cl = new WsPush\Client("tcp://127.0.0.1:$push", 1.0);
 var_dump($cl->send('5', ['n' => 1]));
 $s->stop(0);
