@@ -123,6 +123,60 @@ static wsp_store_ref msg_ref(const wsp_msg *m)
     return (wsp_store_ref){ m->seq, m->rid };
 }
 
+/* Outbox entries are allocated per push and freed at confirmation about
+ * 100 ms later, with tens of thousands alive in between, which makes
+ * malloc/free search and coalesce bins (~5% of the loop at full rate).
+ * Freed entries up to 1 KiB are kept on per-size lists and reused, up to
+ * MSG_FREE_MAX bytes in all. The class of an entry follows from its
+ * payload length, so a freed entry knows where it goes. */
+#define MSG_CLASS_SIZE 64
+#if defined(__SANITIZE_ADDRESS__)
+#define MSG_FREE_MAX   0   /* under ASan every entry is freed: use-after-free stays visible */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MSG_FREE_MAX   0
+#endif
+#endif
+#ifndef MSG_FREE_MAX
+#define MSG_FREE_MAX   ((size_t)8 << 20)
+#endif
+
+static size_t msg_size(size_t payload_len)
+{
+    return sizeof(wsp_msg) + 10 + payload_len;   /* 10: the longest frame header */
+}
+
+static size_t msg_class(size_t size)
+{
+    return (size - 1) / MSG_CLASS_SIZE;   /* >= WSP_MSG_CLASSES: not recycled */
+}
+
+static wsp_msg *msg_alloc(wsp_server *srv, size_t payload_len)
+{
+    size_t size = msg_size(payload_len), cls = msg_class(size);
+    if (cls >= WSP_MSG_CLASSES) return malloc(size);
+    wsp_msg *m = srv->msg_free[cls];
+    if (m) {
+        srv->msg_free[cls] = m->next;
+        srv->msg_free_bytes -= (cls + 1) * MSG_CLASS_SIZE;
+        return m;
+    }
+    return malloc((cls + 1) * MSG_CLASS_SIZE);
+}
+
+static void msg_free(wsp_server *srv, wsp_msg *m)
+{
+    size_t cls = msg_class(msg_size(m->frame_len - m->hdr_len));
+    size_t bytes = (cls + 1) * MSG_CLASS_SIZE;
+    if (cls >= WSP_MSG_CLASSES || srv->msg_free_bytes + bytes > MSG_FREE_MAX) {
+        free(m);
+        return;
+    }
+    m->next = srv->msg_free[cls];
+    srv->msg_free[cls] = m;
+    srv->msg_free_bytes += bytes;
+}
+
 /* Drop one message by rule; logged, counted, removed from the store. */
 static void msg_drop(wsp_server *srv, wsp_msg *m, const char *reason, uint64_t *counter)
 {
@@ -134,13 +188,13 @@ static void msg_drop(wsp_server *srv, wsp_msg *m, const char *reason, uint64_t *
     wsp_store_ref ref = msg_ref(m);
     store_remove(srv, k, &ref, 1);
     msg_unlink(srv, m);
-    free(m);
+    msg_free(srv, m);
 }
 
-static wsp_msg *msg_new(wsp_keyrec *k, uint64_t seq, int64_t push_ms, uint32_t tries,
-                        const char *payload, size_t len)
+static wsp_msg *msg_new(wsp_server *srv, wsp_keyrec *k, uint64_t seq, int64_t push_ms,
+                        uint32_t tries, const char *payload, size_t len)
 {
-    wsp_msg *m = malloc(sizeof(*m) + 10 + len);
+    wsp_msg *m = msg_alloc(srv, len);
     if (!m) return NULL;
     memset(m, 0, sizeof(*m));
     m->key = k;
@@ -216,7 +270,7 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
     wsp_keyrec *k = wsp_key_get(srv, key->id, key->id_len);
     if (!k) return WSP_ERR_NOMEM;
     int64_t now = wsp_now_ms(srv);
-    wsp_msg *m = msg_new(k, k->next_seq, now, 0, payload, len);
+    wsp_msg *m = msg_new(srv, k, k->next_seq, now, 0, payload, len);
     if (!m) { wsp_key_maybe_release(srv, k); return WSP_ERR_NOMEM; }
     k->next_seq++;
     msg_append(srv, k, m);
@@ -227,7 +281,7 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
         if (*ticket == 0 && srv->store_ops != &wsp_store_memory_ops) {
             srv->st.store_errors++;
             msg_unlink(srv, m);
-            free(m);
+            msg_free(srv, m);
             k->next_seq--;
             wsp_key_maybe_release(srv, k);
             return WSP_ERR_STORE;
@@ -266,7 +320,7 @@ int wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, wsp_store_
         if (srv->store) srv->store_ops->remove(srv->store, k->id, k->id_len, &ref, 1);
         return 0;
     }
-    wsp_msg *m = msg_new(k, ref.seq, push_ms, tries, payload, len);
+    wsp_msg *m = msg_new(srv, k, ref.seq, push_ms, tries, payload, len);
     if (!m) return -1;
     m->rid = ref.rid;
     msg_append(srv, k, m);
@@ -345,7 +399,7 @@ void wsp_outbox_confirm(wsp_wsconn *c, uint64_t upto, const char *how)
         }
         refs[nrefs++] = msg_ref(m);
         msg_unlink(srv, m);
-        free(m);
+        msg_free(srv, m);
         n++;
     }
     if (!n) return;
@@ -383,4 +437,12 @@ void wsp_keytab_free(wsp_server *srv)
     free(t->buckets);
     t->buckets = NULL;
     srv->g_head = srv->g_tail = NULL;
+    for (size_t c = 0; c < WSP_MSG_CLASSES; c++) {
+        while (srv->msg_free[c]) {
+            wsp_msg *m = srv->msg_free[c];
+            srv->msg_free[c] = m->next;
+            free(m);
+        }
+    }
+    srv->msg_free_bytes = 0;
 }

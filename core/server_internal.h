@@ -28,6 +28,9 @@ typedef struct wsp_pushconn wsp_pushconn;
 /* One pushed message in a key's outbox. The server frame (header + payload)
  * is built once and appended to every connection of the key (fan-out
  * encodes once). */
+/* Outbox entries up to WSP_MSG_CLASSES * 64 bytes are recycled per size class. */
+#define WSP_MSG_CLASSES 16
+
 typedef struct wsp_msg {
     struct wsp_msg *next, *prev;       /* key outbox, ascending seq */
     struct wsp_msg *g_next, *g_prev;   /* all messages in push order (ttl) */
@@ -158,6 +161,8 @@ struct wsp_server {
 
     wsp_keytab keys;
     wsp_msg *g_head, *g_tail;         /* all held messages, push order */
+    wsp_msg *msg_free[WSP_MSG_CLASSES];   /* freed entries kept for reuse (outbox.c) */
+    size_t   msg_free_bytes;
     uint64_t outbox_depth, outbox_bytes;
 
     wsp_wsconn *idle_head, *idle_tail;
