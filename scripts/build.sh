@@ -4,8 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f Makefile ] || [ ! -f configure ] || [ config.m4 -nt configure ]; then
-  phpize >/dev/null
-  ./configure ${WSPUSH_CONFIGURE_FLAGS:-} >/dev/null
+  # Quiet unless it fails (autoconf's clean-up also runs `rm -f core`, which
+  # complains about our core/ directory on every check).
+  log=$(mktemp)
+  { phpize && ./configure ${WSPUSH_CONFIGURE_FLAGS:-}; } >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
+  rm -f "$log"
 fi
 make -j"$(nproc)" >/dev/null
 test -f modules/wspush.so

@@ -66,8 +66,10 @@ phpt_asan() {
   rm -rf "$dir" && mkdir -p "$dir"
   git ls-files -z | grep -z -vE '^(bench|docs)/' | xargs -0 cp --parents -t "$dir" || return 1
   local san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-  (cd "$dir" && phpize >/dev/null && ./configure CFLAGS="-O1 -g $san" LDFLAGS="$san" >/dev/null \
-     && make -j"$(nproc)" >/dev/null) || return 1
+  # phpize/configure output only on failure (autoconf's `rm -f core` complains
+  # about our core/ directory on every check)
+  (cd "$dir" && phpize >configure.log 2>&1 && ./configure CFLAGS="-O1 -g $san" LDFLAGS="$san" >>configure.log 2>&1 \
+     && make -j"$(nproc)" >/dev/null) || { tail -n 40 "$dir/configure.log"; return 1; }
   local asan_rt
   asan_rt=$(gcc -print-file-name=libasan.so)
   # PHP dlopen()s extensions with RTLD_DEEPBIND, which ASan refuses; the
