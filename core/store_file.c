@@ -35,7 +35,6 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,13 +480,17 @@ static int wsp_cmp_u64(const void *a, const void *b)
 /* Return the chunks of a taken batch: one is kept for the next batch. */
 static void wsp_file_chunks_done(wsp_store *s, wsp_chunk *c)
 {
-    while (c) {
+    if (c && c->cap == STORE_CHUNK) {
         wsp_chunk *next = c->next;
         pthread_mutex_lock(&s->mu);
-        int keep = !s->spare && c->cap == STORE_CHUNK;
+        int keep = !s->spare;
         if (keep) s->spare = c;
         pthread_mutex_unlock(&s->mu);
-        if (!keep) free(c);
+        if (keep) c = next;
+    }
+    while (c) {
+        wsp_chunk *next = c->next;
+        free(c);
         c = next;
     }
 }
