@@ -38,7 +38,7 @@ $s->stop();
 [$s, $ws, $push] = wsp_file_server($data, $tmp, ['retry_max' => 2]);
 var_dump($s->stats()['outbox_depth']);
 $s->stop();
-var_dump((bool)preg_match('/drop.*(retry|poison)/i', (string)@file_get_contents("$tmp/w.log")));
+var_dump((bool)preg_match('/ drop conn=\S+ key=5 seq=1 result=retry_max content=/', (string)@file_get_contents("$tmp/w.log")));
 echo "done\n";
 ?>
 --EXPECT--

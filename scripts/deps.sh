@@ -5,6 +5,7 @@
 set -euo pipefail
 PKGS=(
   php8.2-dev          # phpize, headers, run-tests.php, gen_stub.php
+  php8.2-cli          # pcntl (and posix, sockets via php8.2-common): phpt tests fork, reset, drop privileges
   libevent-dev        # the event loop (core)
   libjson-c-dev       # JSON for the transform and canonical keys (core)
   libssl-dev          # libcrypto: SHA-1 for the WebSocket handshake (core)

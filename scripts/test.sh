@@ -41,6 +41,17 @@ run_phpt() {   # run_phpt EXTENSION_SO [env...]
     php "$RUN_TESTS" -q --show-diff -d extension="$so" php-tests >"$out" 2>&1
   local rc=$?
   grep -E "^(Tests (passed|failed|skipped|warned)|Number of tests)" "$out" || true
+  # A skipped phpt is a failure here: this script installs everything the
+  # suite needs (deps.sh), so a skip means a missing package or a broken
+  # SKIPIF, and the test would otherwise stop running unnoticed.
+  # PHPT_SKIP_OK: an extended regex of test files allowed to skip (none).
+  local skips
+  skips=$(sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -oE 'SKIP .* \[[^]]+\.phpt\] reason: .*' \
+          | { if [ -n "${PHPT_SKIP_OK:-}" ]; then grep -vE "\[(${PHPT_SKIP_OK})\]"; else cat; fi; })
+  if [ -n "$skips" ]; then
+    echo "phpt skipped that must run:"; echo "$skips"
+    rc=1
+  fi
   # run-tests exits 0 only when nothing failed; also fail on a sanitizer report.
   if grep -q "ERROR: AddressSanitizer\|runtime error:" "$out" php-tests/*.out 2>/dev/null; then
     grep -n "ERROR: AddressSanitizer\|runtime error:" "$out" php-tests/*.out | head -n 20
