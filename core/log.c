@@ -507,9 +507,12 @@ static size_t wsp_utf8_cut(const char *s, size_t len, size_t max)
 }
 
 /* Copy s[0..n) escaping what would break the one-line format: \n \r \t
- * and other control bytes as \xHH. Backslashes are kept as they are so a
- * JSON payload in the log greps like the payload itself. Needs 4n bytes. */
-static size_t wsp_log_escape(char *out, const char *s, size_t n)
+ * and other control bytes as \xHH, and (fields=1) the space as \x20, so a
+ * key or content chosen by a client cannot forge other fields: every
+ * field of an event line is one run of non-space bytes, and a line ends
+ * only at its real end. Backslashes are kept as they are so a JSON payload
+ * in the log greps like the payload itself. Needs 4n bytes. */
+static size_t wsp_log_escape(char *out, const char *s, size_t n, int fields)
 {
     static const char hex[] = "0123456789abcdef";
     char *o = out;
@@ -522,7 +525,7 @@ static size_t wsp_log_escape(char *out, const char *s, size_t n)
             *o++ = '\\'; *o++ = 'r';
         } else if (c == '\t') {
             *o++ = '\\'; *o++ = 't';
-        } else if (c < 0x20 || c == 0x7f) {
+        } else if (c < 0x20 || c == 0x7f || (c == ' ' && fields)) {
             *o++ = '\\'; *o++ = 'x';
             *o++ = hex[c >> 4]; *o++ = hex[c & 15];
         } else {
@@ -532,14 +535,16 @@ static size_t wsp_log_escape(char *out, const char *s, size_t n)
     return (size_t)(o - out);
 }
 
-/* Append a field: "-" for NULL, else the cut and escaped text. */
-static size_t wsp_log_field(char *out, const char *s, size_t len, size_t max)
+/* Append a field: "-" for NULL, else the cut and escaped text. fields=1
+ * for what clients choose (key, content): spaces escaped too. Event and
+ * result are the server's own words and keep theirs ("result=peer closed"). */
+static size_t wsp_log_field(char *out, const char *s, size_t len, size_t max, int fields)
 {
     if (!s) {
         out[0] = '-';
         return 1;
     }
-    return wsp_log_escape(out, s, wsp_utf8_cut(s, len, max));
+    return wsp_log_escape(out, s, wsp_utf8_cut(s, len, max), fields);
 }
 
 /* "YYYY-MM-DD HH:MM:SS.mmm" in local time (23 bytes). localtime_r takes a
@@ -588,7 +593,7 @@ static size_t wsp_log_head(char *buf, const char *event, uint64_t conn_id,
     size_t n = wsp_log_time(buf);
 
     buf[n++] = ' ';
-    n += wsp_log_field(buf + n, event, event ? strlen(event) : 0, WSP_LOG_WORD_MAX);
+    n += wsp_log_field(buf + n, event, event ? strlen(event) : 0, WSP_LOG_WORD_MAX, 0);
     memcpy(buf + n, " conn=", 6);
     n += 6;
     if (conn_id)
@@ -597,7 +602,7 @@ static size_t wsp_log_head(char *buf, const char *event, uint64_t conn_id,
         buf[n++] = '-';
     memcpy(buf + n, " key=", 5);
     n += 5;
-    n += wsp_log_field(buf + n, key, key_len, WSP_LOG_KEY_MAX);
+    n += wsp_log_field(buf + n, key, key_len, WSP_LOG_KEY_MAX, 1);
     memcpy(buf + n, " seq=", 5);
     n += 5;
     if (seq_from == 0 && seq_to == 0) {
@@ -611,7 +616,7 @@ static size_t wsp_log_head(char *buf, const char *event, uint64_t conn_id,
     }
     memcpy(buf + n, " result=", 8);
     n += 8;
-    n += wsp_log_field(buf + n, result, result ? strlen(result) : 0, WSP_LOG_WORD_MAX);
+    n += wsp_log_field(buf + n, result, result ? strlen(result) : 0, WSP_LOG_WORD_MAX, 0);
     memcpy(buf + n, " content=", 9);
     n += 9;
     return n;
@@ -630,7 +635,7 @@ void wsp_log_write(wsp_log *lg, const wsp_log_rec *r)
         return;   /* only the close log is open and this is not a close */
     n = wsp_log_head(buf, r->event, r->conn_id, r->key, r->key_len,
                      r->seq_from, r->seq_to, r->result);
-    n += wsp_log_field(buf + n, r->content, r->content_len, WSP_LOG_CONTENT_MAX);
+    n += wsp_log_field(buf + n, r->content, r->content_len, WSP_LOG_CONTENT_MAX, 1);
     buf[n++] = '\n';
     wsp_log_queue_text(lg, buf, n, both ? WSP_LOG_NODE_BOTH : WSP_LOG_NODE_MAIN);
 }
@@ -655,7 +660,7 @@ void wsp_log_msg(wsp_log *lg, wsp_log_level level, const char *event,
     n = wsp_log_head(buf, event, 0, NULL, 0, 0, 0, NULL);
     /* vsnprintf may have cut inside a character; cut one byte shorter on a
      * boundary (text[WSP_LOG_MSG_MAX] is the NUL, readable). */
-    n += wsp_log_field(buf + n, text, strlen(text), WSP_LOG_MSG_MAX - 1);
+    n += wsp_log_escape(buf + n, text, wsp_utf8_cut(text, strlen(text), WSP_LOG_MSG_MAX - 1), 0);
     buf[n++] = '\n';
     wsp_log_queue_text(lg, buf, n, WSP_LOG_NODE_MAIN);
 }

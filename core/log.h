@@ -5,9 +5,11 @@
  *
  * Line format (one line per event, tab-free, fields space-separated):
  *   2026-11-25 10:03:51.123 <event> conn=<id> key=<key cut to 120> seq=<..>
- *   result=<..> content=<content cut to 200, newlines escaped>
- * Fields that do not apply are written as "-". Close events go to the close
- * log as well as the main log.
+ *   result=<..> content=<content cut to 200>
+ * Fields that do not apply are written as "-". In key and content, control
+ * bytes are escaped (\n \r \t, others \xHH) and so are spaces (\x20), so
+ * what a client chooses cannot forge another field; backslashes are kept.
+ * Close events go to the close log as well as the main log.
  */
 #ifndef WSP_LOG_H
 #define WSP_LOG_H

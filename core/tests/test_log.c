@@ -159,6 +159,30 @@ START_TEST(cuts_and_escapes)
 }
 END_TEST
 
+/* A client chooses its key and content: neither may forge a field. Every
+ * field of an event line is one run of non-space bytes, so a logfmt or
+ * "\\bkey=(\\S+)" parser reads the real key and result. */
+START_TEST(key_and_content_cannot_forge_fields)
+{
+    wsp_log *lg = open_log(WSP_LOG_INFO);
+    const char *key = "5 seq=9 result=ok";
+    const char *content = "hi key=77 result=ok\x7f";
+    wsp_log_rec r = { .level = WSP_LOG_INFO, .event = "push", .conn_id = 3,
+                      .key = key, .key_len = strlen(key), .seq_from = 2, .seq_to = 2,
+                      .result = "queued", .content = content, .content_len = strlen(content) };
+    wsp_log_write(lg, &r);
+    wsp_log_close(lg);
+    char *s = slurp(path);
+    ck_assert_msg(strstr(s, " push conn=3 key=5\\x20seq=9\\x20result=ok seq=2 result=queued "
+                            "content=hi\\x20key=77\\x20result=ok\\x7f\n") != NULL, "got: %s", s);
+    /* exactly the six fields after the time: no space inside any of them */
+    int spaces = 0;
+    for (const char *p = s; *p && *p != '\n'; p++) spaces += *p == ' ';
+    ck_assert_int_eq(spaces, 7);   /* date time event conn key seq result content */
+    free(s);
+}
+END_TEST
+
 START_TEST(reopen_after_rename)
 {
     char rotated[600];
@@ -278,6 +302,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, line_format);
     tcase_add_test(tc, close_goes_to_both);
     tcase_add_test(tc, cuts_and_escapes);
+    tcase_add_test(tc, key_and_content_cannot_forge_fields);
     tcase_add_test(tc, reopen_after_rename);
     tcase_add_test(tc, level_filter);
     tcase_add_test(tc, drops_counted);
