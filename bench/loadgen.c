@@ -1,7 +1,7 @@
 /*
  * loadgen.c - WsPush load generator (issue 10). One thread, epoll, no library.
  *
- * Speaks the seed protocol (SPEC section 2) as many browsers plus a Yii backend:
+ * Speaks the seed protocol (docs/protocol.md) as many browsers plus a Yii backend:
  *   - WebSocket clients connect to the WS port, send their key (digits) as the first
  *     masked text frame, repeat it as a heartbeat every --hb seconds ("biubiubiu"
  *     replies are counted, not checked), and answer every Ping with a masked Pong

@@ -1,5 +1,5 @@
 /*
- * config.c - the server options (SPEC 8): defaults, strict parsing of each
+ * config.c - the server options (README, "Options"): defaults, strict parsing of each
  * option from its text form, deep copy and free.
  *
  * Every option arrives as text (from PHP's options array, the CLI or a

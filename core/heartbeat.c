@@ -1,5 +1,5 @@
 /*
- * heartbeat.c - the add-in heartbeat test of SPEC 2.3, mirroring the seed:
+ * heartbeat.c - the add-in heartbeat test of docs/protocol.md §3, mirroring the seed:
  * json_decode($msg, true) is an array with isset($arr['uid']) and
  * (int)($arr['FunctionType'] ?? 0) !== 0.
  */

@@ -1,5 +1,5 @@
 /*
- * heartbeat.h - recognising an add-in heartbeat frame (SPEC 2.3).
+ * heartbeat.h - recognising an add-in heartbeat frame (docs/protocol.md §3).
  */
 #ifndef WSP_HEARTBEAT_H
 #define WSP_HEARTBEAT_H

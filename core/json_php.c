@@ -1,6 +1,6 @@
 /*
  * json_php.c - parse JSON exactly as PHP 8's json_decode($s, true) does
- * (SPEC 2.7, 2.8); the encoders live in json_php_enc.c.
+ * (docs/protocol.md §7, §8); the encoders live in json_php_enc.c.
  *
  * The parser is our own recursive descent over the bytes rather than
  * json_tokener: json-c's tokener accepts things PHP's json_decode refuses

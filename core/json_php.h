@@ -1,7 +1,7 @@
 /*
  * json_php.h - serialise json-c values exactly as PHP does with
  * json_encode(json_decode($text, true), JSON_UNESCAPED_UNICODE), and the
- * canonical form used to match client keys (SPEC 2.7, 2.8).
+ * canonical form used to match client keys (docs/protocol.md §7, §8).
  */
 #ifndef WSP_JSON_PHP_H
 #define WSP_JSON_PHP_H

@@ -1,6 +1,6 @@
 /*
  * keys_canon.c - turn the text that names a key (a WebSocket client's first
- * frame, or a push line's uid) into its identity bytes (SPEC 2.2, 2.7):
+ * frame, or a push line's uid) into its identity bytes (docs/protocol.md §2, §7):
  * 'w' + trimmed text for a web key, 'c' + canonical JSON for a client key.
  * The kind byte keeps web "12" and any client key apart for ever.
  */

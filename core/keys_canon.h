@@ -1,5 +1,5 @@
 /*
- * keys_canon.h - what a key is (SPEC 2.2, 2.7). A key is either a web key
+ * keys_canon.h - what a key is (docs/protocol.md §2, §7). A key is either a web key
  * (any trimmed text that is not a JSON object, usually digits) or a client
  * key (a JSON object, held in canonical form). The two kinds never compare
  * equal: the kind byte is part of the identity.

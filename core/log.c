@@ -1,5 +1,5 @@
 /*
- * log.c - the event log (SPEC 9): producers format a line and queue it, a
+ * log.c - the event log (README, "Logs"): producers format a line and queue it, a
  * writer thread writes the queue out in batches with write(2).
  *
  * Why a thread: the event loop must never wait on a disk. Producers only
@@ -32,8 +32,8 @@
 
 #define WSP_LOG_DEFAULT_CAP ((size_t)8 << 20)
 #define WSP_LOG_OUTBUF      (64 * 1024)
-#define WSP_LOG_KEY_MAX     120   /* bytes of key kept (SPEC 9) */
-#define WSP_LOG_CONTENT_MAX 200   /* bytes of content kept (SPEC 9) */
+#define WSP_LOG_KEY_MAX     120   /* bytes of key kept (README, "Logs") */
+#define WSP_LOG_CONTENT_MAX 200   /* bytes of content kept (README, "Logs") */
 #define WSP_LOG_WORD_MAX    32    /* event and result names */
 #define WSP_LOG_MSG_MAX     1024  /* free text of wsp_log_msg */
 #define LOG_BATCH_BYTES     (64 * 1024)  /* write at once past this much */

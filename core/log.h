@@ -1,5 +1,5 @@
 /*
- * log.h - event log lines (SPEC 9) written by a writer thread, so the event
+ * log.h - event log lines (README, "Logs") written by a writer thread, so the event
  * loop never blocks on a file. If the writer falls behind (queue over its
  * cap) lines are dropped and counted, never stalling delivery.
  *

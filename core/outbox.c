@@ -1,5 +1,5 @@
 /*
- * outbox.c - keys and their outboxes (SPEC 3), on the loop thread.
+ * outbox.c - keys and their outboxes (docs/delivery.md), on the loop thread.
  *
  * Each key has an ordered outbox of pushed messages with a per-key sequence.
  * A message stays until a connection it was written to confirms it (Pong

@@ -1,5 +1,5 @@
 /*
- * push_conn.c - the push port (SPEC 2.6): newline-delimited JSON lines from
+ * push_conn.c - the push port (docs/protocol.md §6): newline-delimited JSON lines from
  * the backend, one reply line each, in order, pipelining allowed.
  *
  * A reply is sent once the push is as durable as the fsync policy promises:

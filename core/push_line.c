@@ -1,5 +1,5 @@
 /*
- * push_line.c - one line of the push protocol (SPEC 2.6-2.8), as the seed's
+ * push_line.c - one line of the push protocol (docs/protocol.md §6-§8), as the seed's
  * port-5002 handler treated it: the line must decode (json_decode($l, true))
  * to an object with a usable uid; the uid names the key; FunctionType 1 and
  * 2 rewrite the message, anything else is forwarded byte for byte.
@@ -106,7 +106,7 @@ static int set_member(struct json_object *obj, const char *name, struct json_obj
     return 0;
 }
 
-/* FunctionType 1/2 (SPEC 2.8), statement by statement as the seed. */
+/* FunctionType 1/2 (docs/protocol.md §8), statement by statement as the seed. */
 static wsp_push_fail transform(const char *line, size_t len, int ft, wsp_push_msg *out)
 {
     struct json_object *data = NULL, *ratio;

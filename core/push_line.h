@@ -1,5 +1,5 @@
 /*
- * push_line.h - one line of the push protocol (SPEC 2.6-2.8): validate it,
+ * push_line.h - one line of the push protocol (docs/protocol.md §6-§8): validate it,
  * find the key, apply the FunctionType transform. No I/O.
  */
 #ifndef WSP_PUSH_LINE_H

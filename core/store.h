@@ -1,5 +1,5 @@
 /*
- * store.h - where outboxes persist (SPEC 3). The loop thread keeps every
+ * store.h - where outboxes persist (docs/delivery.md). The loop thread keeps every
  * outbox in memory (outbox.c) and tells the store what changed; the store
  * makes it durable off the loop thread and says when.
  *

@@ -1,7 +1,7 @@
 /*
  * ws_conn.c - one WebSocket connection on the loop thread: socket I/O,
- * handshake, frames, binding to a key, heartbeats (SPEC 2.1-2.5) and the
- * confirmation Pings of SPEC 3.
+ * handshake, frames, binding to a key, heartbeats (docs/protocol.md §1-§5) and the
+ * confirmation Pings of docs/delivery.md §2.
  *
  * Memory per idle connection is kept small on purpose (tens of thousands
  * are held): a raw socket with two events and one output evbuffer; input is
@@ -243,7 +243,7 @@ static void bind_key(wsp_wsconn *c, const char *data, size_t len)
     wsp_outbox_bind(c, k);
 }
 
-/* SPEC 2.3: replies exactly as the seed's code. */
+/* docs/protocol.md §3: replies exactly as the seed's code. */
 static void on_message(wsp_wsconn *c, const uint8_t *data, size_t len)
 {
     wsp_server *srv = c->srv;

@@ -6,7 +6,7 @@
  * caller to keep and offer again with more bytes. Client frames must be
  * masked; payloads are unmasked in place (the buffer is modified).
  *
- * Strictness (SPEC 2.1): RSV bits without an extension, reserved opcodes,
+ * Strictness (docs/protocol.md §1): RSV bits without an extension, reserved opcodes,
  * unmasked frames, control frames over 125 bytes or fragmented, a
  * continuation with nothing to continue, a new data frame inside a fragmented
  * message, an invalid close payload or code -> 1002; invalid UTF-8 in a text

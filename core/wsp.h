@@ -47,7 +47,7 @@ typedef enum wsp_log_level {
     WSP_LOG_DEBUG = 0, WSP_LOG_INFO, WSP_LOG_WARN, WSP_LOG_ERROR,
 } wsp_log_level;
 
-/* Options (SPEC section 8). Strings are owned by the config (strdup'd by
+/* Options (README, "Options"). Strings are owned by the config (strdup'd by
  * wsp_config_set, freed by wsp_config_free). */
 typedef struct wsp_config {
     char   *ws_listen;          /* "0.0.0.0:5001" */
@@ -76,7 +76,7 @@ typedef struct wsp_config {
  * wsp_config_copy (so wsp_server_new) fails with WSP_ERR_NOMEM on a config
  * whose required strings (listens, store, data_dir, log files) are NULL. */
 void wsp_config_init(wsp_config *cfg);
-/* Set one option by its SPEC name ("ws_listen", "heartbeat_timeout", ...)
+/* Set one option by its name in README "Options" ("ws_listen", "heartbeat_timeout", ...)
  * from its text form. Returns WSP_OK or WSP_ERR_OPTION with a message. */
 int  wsp_config_set(wsp_config *cfg, const char *name, const char *value,
                     char *errbuf, size_t errlen);
@@ -146,7 +146,7 @@ typedef struct wsp_stats {
 } wsp_stats;
 int  wsp_server_stats(wsp_server *srv, wsp_stats *out);
 
-/* Events offered to PHP (SPEC 2.4). */
+/* Events offered to PHP (docs/protocol.md §4). */
 typedef enum wsp_event_type {
     WSP_EV_BIND = 1, WSP_EV_MESSAGE = 2, WSP_EV_CLOSE = 3,
 } wsp_event_type;

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 6e6fd81345cebc44a4367dddc9198d7110c7e2cc */
+ * Stub hash: cf01821e7986ad16f2efe70781d496dd15beb7e9 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_WsPush_Server___construct, 0, 0, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")

@@ -1,5 +1,5 @@
 --TEST--
-SPEC 2.3: web key heartbeat gets biubiubiu (first frame included); other frames get no reply
+docs/protocol.md §3: web key heartbeat gets biubiubiu (first frame included); other frames get no reply
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-SPEC 2.3: add-in JSON heartbeat (uid + non-zero FunctionType) echoed verbatim, first frame included; FunctionType 0 gets no reply
+docs/protocol.md §3: add-in JSON heartbeat (uid + non-zero FunctionType) echoed verbatim, first frame included; FunctionType 0 gets no reply
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-SPEC 2.3: binary frames are read like text frames (bind, heartbeat, add-in echo)
+docs/protocol.md §3: binary frames are read like text frames (bind, heartbeat, add-in echo)
 --EXTENSIONS--
 wspush
 --SKIPIF--

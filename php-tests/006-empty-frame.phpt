@@ -1,5 +1,5 @@
 --TEST--
-SPEC 2.3: an empty (or all-whitespace) frame binds nothing; the next real frame binds
+docs/protocol.md §3: an empty (or all-whitespace) frame binds nothing; the next real frame binds
 --EXTENSIONS--
 wspush
 --SKIPIF--

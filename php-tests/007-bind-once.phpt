@@ -1,5 +1,5 @@
 --TEST--
-SPEC 2.4: a connection binds once; later frames (digits or JSON) never rebind it
+docs/protocol.md §4: a connection binds once; later frames (digits or JSON) never rebind it
 --EXTENSIONS--
 wspush
 --SKIPIF--

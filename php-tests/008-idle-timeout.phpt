@@ -1,5 +1,5 @@
 --TEST--
-SPEC 2.5 / defect 3: idle web, idle add-in and never-bound connections are all closed after heartbeat_timeout; a heartbeating one stays
+docs/protocol.md §5 / defect 3: idle web, idle add-in and never-bound connections are all closed after heartbeat_timeout; a heartbeating one stays
 --EXTENSIONS--
 wspush
 --SKIPIF--

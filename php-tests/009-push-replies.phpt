@@ -1,5 +1,5 @@
 --TEST--
-SPEC 2.6: push port replies ok / queued / fail for each reason, in order, and fail does not close
+docs/protocol.md §6: push port replies ok / queued / fail for each reason, in order, and fail does not close
 --EXTENSIONS--
 wspush
 --SKIPIF--

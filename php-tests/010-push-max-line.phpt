@@ -1,5 +1,5 @@
 --TEST--
-SPEC 2.6: a line over max_line gets fail and then a close; earlier pipelined lines are answered first
+docs/protocol.md §6: a line over max_line gets fail and then a close; earlier pipelined lines are answered first
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-SPEC 2.7: a JSON-string uid reaches the client key by canonical form (key order, whitespace, duplicates)
+docs/protocol.md §7: a JSON-string uid reaches the client key by canonical form (key order, whitespace, duplicates)
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-SPEC 2.8: FunctionType 1/2 transform byte-identical to the seed's PHP handler (json_encode JSON_UNESCAPED_UNICODE); other ft byte for byte
+docs/protocol.md §8: FunctionType 1/2 transform byte-identical to the seed's PHP handler (json_encode JSON_UNESCAPED_UNICODE); other ft byte for byte
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-SPEC 2.7: a number uid is its PHP string cast (12 -> "12", 1e25 -> "1.0E+25"), trimmed string uids too
+docs/protocol.md §7: a number uid is its PHP string cast (12 -> "12", 1e25 -> "1.0E+25"), trimmed string uids too
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-SPEC 3: queued messages are delivered in order when the key binds; replay comes before new pushes
+docs/delivery.md §4: queued messages are delivered in order when the key binds; replay comes before new pushes
 --EXTENSIONS--
 wspush
 --SKIPIF--

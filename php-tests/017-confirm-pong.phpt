@@ -1,5 +1,5 @@
 --TEST--
-SPEC 3: Ping carries the highest sequence written; the matching Pong confirms; unsolicited or wrong Pongs confirm nothing
+docs/delivery.md §2: Ping carries the highest sequence written; the matching Pong confirms; unsolicited or wrong Pongs confirm nothing
 --EXTENSIONS--
 wspush
 --SKIPIF--

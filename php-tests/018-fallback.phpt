@@ -1,5 +1,5 @@
 --TEST--
-SPEC 3: a client that never answers Pings but keeps sending heartbeats runs in TCP fallback; one that stopped answering is stalled, not fallback
+docs/delivery.md §3: a client that never answers Pings but keeps sending heartbeats runs in TCP fallback; one that stopped answering is stalled, not fallback
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-SPEC 3: a message whose delivery ended in a broken connection retry_max times is dropped and counted (dropped_retry)
+docs/delivery.md §6: a message whose delivery ended in a broken connection retry_max times is dropped and counted (dropped_retry)
 --EXTENSIONS--
 wspush
 sockets

@@ -1,5 +1,5 @@
 --TEST--
-SPEC 3: ttl - a message older than ttl expires (counted, logged) and is never delivered
+docs/delivery.md §6: ttl - a message older than ttl expires (counted, logged) and is never delivered
 --EXTENSIONS--
 wspush
 --SKIPIF--

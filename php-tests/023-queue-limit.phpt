@@ -1,5 +1,5 @@
 --TEST--
-SPEC 3: queue_limit - the oldest messages of a key are dropped and counted; the rest arrive in order
+docs/delivery.md §6: queue_limit - the oldest messages of a key are dropped and counted; the rest arrive in order
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-Defect 9 / SPEC 2.1: protocol errors get a Close 1002 before the TCP close
+Defect 9 / docs/protocol.md §1: protocol errors get a Close 1002 before the TCP close
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-Defect 9 / SPEC 2.1: invalid UTF-8 in a text message (also across fragments, failed fast) or a close reason gets 1007; binary is not checked
+Defect 9 / docs/protocol.md §1: invalid UTF-8 in a text message (also across fragments, failed fast) or a close reason gets 1007; binary is not checked
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-Defect 9 / SPEC 2.1: a frame or a message over max_frame gets 1009 (decided from the header, without waiting for the payload)
+Defect 9 / docs/protocol.md §1: a frame or a message over max_frame gets 1009 (decided from the header, without waiting for the payload)
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-Defect 9 / SPEC 2.1: a Ping between fragments is answered at once and the message still completes; close handshake echoes a valid code
+Defect 9 / docs/protocol.md §1: a Ping between fragments is answered at once and the message still completes; close handshake echoes a valid code
 --EXTENSIONS--
 wspush
 --SKIPIF--

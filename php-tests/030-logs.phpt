@@ -1,5 +1,5 @@
 --TEST--
-SPEC 9: one info line per push with key, sequence and result; one confirm line with the key and the sequence range; close in the close log
+README "Logs": one info line per push with key, sequence and result; one confirm line with the key and the sequence range; close in the close log
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-SPEC 3: unconfirmed messages survive a clean close, a plain TCP close and an idle timeout, and are replayed in order on the next bind
+docs/delivery.md §4: unconfirmed messages survive a clean close, a plain TCP close and an idle timeout, and are replayed in order on the next bind
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -1,5 +1,5 @@
 --TEST--
-SPEC 2.4/2.5: every frame refreshes the idle timer (add-in heartbeats, non-heartbeat frames, pings, pongs), for bound and unbound connections
+docs/protocol.md §4/§5: every frame refreshes the idle timer (add-in heartbeats, non-heartbeat frames, pings, pongs), for bound and unbound connections
 --EXTENSIONS--
 wspush
 --SKIPIF--

@@ -48,7 +48,7 @@ $b->close_tcp();
 // b's message was confirmed before the crash, but the file store applies a
 // remove up to 250 ms later (docs/storage.md) and nothing waits for it, so a
 // crash just after a confirmation may bring the message back: at least once,
-// as SPEC allows after kill -9 (this test used to pass only because a 0.3 s
+// as docs/delivery.md §7 allows after kill -9 (this test used to pass only because a 0.3 s
 // sleep before the crash outlasted that delay). Either it is still held and
 // comes again once, or it is gone; a's 50 messages and "sync" are held anyway.
 $held9 = $s->stats()['outbox_depth'] - $N - 1;

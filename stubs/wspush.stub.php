@@ -1,7 +1,7 @@
 <?php
 
 /**
- * wspush.stub.php - the source of the WsPush PHP API (SPEC section 6).
+ * wspush.stub.php - the source of the WsPush PHP API (README and docs/ describe it in prose).
  *
  * ext/wspush_arginfo.h is generated from this file with PHP's gen_stub.php
  * (scripts/gen-arginfo.sh); edit this file, never the generated header.
@@ -22,7 +22,7 @@ namespace WsPush;
 final class Server
 {
     /**
-     * @param array $options SPEC section 8 options by name
+     * @param array $options options by name (README, "Options")
      *        (ws_listen, push_listen, heartbeat_timeout,
      *        retry_max, ttl, queue_limit, max_frame, max_line, store,
      *        data_dir, fsync, log_file, close_log_file, log_level, ...).

@@ -1,5 +1,5 @@
 /*
- * fuzz_push_line.c - libFuzzer target for the push-line parser (SPEC 2.6-2.8)
+ * fuzz_push_line.c - libFuzzer target for the push-line parser (docs/protocol.md §6-§8)
  * and the key canonicalizer. Checks, beyond "no crash, no leak":
  *  - a successful parse yields a key with a kind byte and, for a verbatim
  *    FunctionType, the line itself as payload;

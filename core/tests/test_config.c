@@ -1,5 +1,5 @@
 /* test_config.c - option defaults, parsing of every option, and the error
- * messages for bad values (SPEC 8). */
+ * messages for bad values (README, "Options"). */
 #include <string.h>
 
 #include "testutil.h"

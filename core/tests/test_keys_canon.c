@@ -1,7 +1,7 @@
 /*
  * test_keys_canon.c - keys_canon.c: PHP trim() bounds (checked against
  * php 8.2: trim() strips " \t\n\r\0\x0B" but not \f or U+00A0), web and
- * client keys (SPEC 2.2, 2.7), and that the two kinds never meet.
+ * client keys (docs/protocol.md §2, §7), and that the two kinds never meet.
  */
 #include "testutil.h"
 #include "keys_canon.h"

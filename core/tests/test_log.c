@@ -1,4 +1,4 @@
-/* test_log.c - the writer-thread event log (SPEC 9): line format, cuts on
+/* test_log.c - the writer-thread event log (README, "Logs"): line format, cuts on
  * UTF-8 boundaries, close log, reopen after rename, level filter, drops. */
 #define _GNU_SOURCE
 #include <fcntl.h>

@@ -176,7 +176,7 @@ START_TEST(test_verbatim)
 }
 END_TEST
 
-/* SPEC 2.7: a JSON uid reaches the connection that bound with the same
+/* docs/protocol.md §7: a JSON uid reaches the connection that bound with the same
  * object written another way; a web "12" never equals a client key. */
 START_TEST(test_key_matching)
 {
