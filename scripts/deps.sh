@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh - install the Debian packages WsPush needs to build and test
-# (idempotent; as root, or through sudo when available). README says why
+# (idempotent). Runs as anyone: as root it calls apt-get itself, otherwise
+# through sudo, and only when a package is missing. README says why
 # each one is there.
 set -euo pipefail
 PKGS=(
@@ -22,8 +23,20 @@ for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
+# Elevate only for apt-get: a fresh Debian container runs as root and has no
+# sudo; a developer runs as themselves and has sudo. `sudo env` because sudo
+# resets the environment (DEBIAN_FRONTEND would not reach apt-get).
+if [ "$(id -u)" -eq 0 ]; then
+  as_root=(env)
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo env)
+else
+  echo "deps.sh: these Debian packages are missing: ${missing[*]}" >&2
+  echo "deps.sh: run this as root, or install sudo, or install them yourself:" >&2
+  echo "  apt-get install --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
 echo "installing: ${missing[*]}" >&2
-$SUDO apt-get update -q >&2
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+"${as_root[@]}" apt-get update -q >&2
+"${as_root[@]}" DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

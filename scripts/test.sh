@@ -103,6 +103,7 @@ step "JSON differential test vs PHP" json_diff
 step "phpt" phpt_plain
 [ -z "${WSPUSH_QUICK:-}" ] && step "phpt (ASan+UBSan)" phpt_asan
 step "python3-websockets client" python_client
+step "README commands (serve, test, deps elevation)" bash tests/readme/commands.sh
 [ -z "${WSPUSH_QUICK:-}" ] && step "bench smoke" bench_smoke
 
 echo; echo "=== summary"
