@@ -588,11 +588,11 @@ static void *shipped_client(void *arg)
         int kl = snprintf(key, sizeof key, "w%d", 100000 + k);
         /* The loop thread is single: one lock stands in for it. */
         pthread_mutex_lock(&sh->seq_mu);
-        uint64_t rid;
-        uint64_t t = wsp_store_file_ops.append(sh->st, key, (size_t)kl, ++sh->next_seq[k],
-                                               1700000000000ll, payload, sizeof payload, &rid);
+        uint64_t rid, t = 0;
+        int rc = wsp_store_file_ops.append(sh->st, key, (size_t)kl, ++sh->next_seq[k],
+                                           1700000000000ll, payload, sizeof payload, &rid, &t);
         pthread_mutex_unlock(&sh->seq_mu);
-        if (!t) die("append", "ticket 0");
+        if (rc || !t) die("append", "not queued");
         pthread_mutex_lock(&sh->mu);
         while (sh->durable < t) pthread_cond_wait(&sh->cv, &sh->mu);
         pthread_mutex_unlock(&sh->mu);
@@ -618,7 +618,7 @@ static void run_shipped(const char *dir)
         pthread_cond_init(&sh.cv, NULL);
         pthread_mutex_init(&sh.seq_mu, NULL);
         rm_rf(dir);
-        sh.st = wsp_store_file_ops.open(dir, pol, shipped_durable, &sh, err, sizeof err);
+        sh.st = wsp_store_file_ops.open(&(wsp_store_conf){ "file", dir, pol }, shipped_durable, &sh, err, sizeof err);
         if (!sh.st) die("open", err);
         int clients = CLIENTS, total = pol == WSP_FSYNC_ALWAYS ? 20000 : 100000;
         sh.per_client = total / clients;
@@ -634,16 +634,16 @@ static void run_shipped(const char *dir)
 
     /* 1M stored messages, then a restart's load. */
     rm_rf(dir);
-    wsp_store *st = wsp_store_file_ops.open(dir, WSP_FSYNC_OFF, NULL, NULL, err, sizeof err);
+    wsp_store *st = wsp_store_file_ops.open(&(wsp_store_conf){ "file", dir, WSP_FSYNC_OFF }, NULL, NULL, err, sizeof err);
     if (!st) die("open", err);
     char payload[PAYLOAD_LEN], key[16];
     memset(payload, 'x', sizeof payload);
     for (long s = 1; s <= 1000; s++)
         for (int k = 0; k < NKEYS; k++) {
             int kl = snprintf(key, sizeof key, "w%d", 100000 + k);
-            uint64_t rid;
+            uint64_t rid, t;
             wsp_store_file_ops.append(st, key, (size_t)kl, (uint64_t)s, 1700000000000ll,
-                                      payload, sizeof payload, &rid);
+                                      payload, sizeof payload, &rid, &t);
         }
     wsp_store_file_ops.close(st);
     engine e = engines[0];   /* same files as raw lmdb */
@@ -651,7 +651,7 @@ static void run_shipped(const char *dir)
         if (round == 0) evict(&e, dir);
         long n = 0;
         double t0 = now_s();
-        st = wsp_store_file_ops.open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+        st = wsp_store_file_ops.open(&(wsp_store_conf){ "file", dir, WSP_FSYNC_BATCH }, NULL, NULL, err, sizeof err);
         if (!st) die("open", err);
         if (wsp_store_file_ops.load(st, shipped_count, &n) != 0) die("load", "failed");
         double dt = now_s() - t0;

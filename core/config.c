@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "wsp.h"
+#include "store.h"
 #include "errbuf.h"
 
 /* Upper bound for the byte-size options. A frame, a push line or an output
@@ -29,7 +30,7 @@ typedef enum wsp_opt_kind {
     WSP_OPT_SECONDS,    /* positive, fractions allowed */
     WSP_OPT_COUNT,      /* positive integer that fits an int */
     WSP_OPT_SIZE,       /* positive bytes, optional K / M suffix */
-    WSP_OPT_STORE,      /* file | memory | redis://... */
+    WSP_OPT_STORE,      /* a store this build has (store.c) */
     WSP_OPT_DIR,        /* non-empty path */
     WSP_OPT_LOGPATH,    /* path, "" disables */
     WSP_OPT_FSYNC,
@@ -351,12 +352,17 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
         }
         return WSP_OK;
     case WSP_OPT_STORE:
-        /* "redis://" alone has no host to connect to. */
-        if (strcmp(value, "file") != 0 && strcmp(value, "memory") != 0 &&
-            !(strncmp(value, "redis://", 8) == 0 && value[8] != '\0')) {
-            wsp_errf(errbuf, errlen,
-                        "%s: expected file, memory or redis://HOST[:PORT], got \"%s\"",
-                        o->name, value);
+        /* Only a store this build can open (store.c lists them): an option
+         * that cannot be honoured is an error here, not at start. */
+        if (!wsp_store_find(value)) {
+            char names[128];
+            wsp_store_names(names, sizeof names);
+            if (strstr(value, "://") && strstr(value, "://")[3] != '\0')
+                wsp_errf(errbuf, errlen, "%s: \"%s\" is not available in this build "
+                         "(it has: %s)", o->name, value, names);
+            else
+                wsp_errf(errbuf, errlen, "%s: expected one of %s, got \"%s\"", o->name,
+                         names, value);
             return WSP_ERR_OPTION;
         }
         return wsp_set_str(field, value, o->name, errbuf, errlen);

@@ -113,8 +113,9 @@ static void msg_unlink(wsp_server *srv, wsp_msg *m)
 
 static void store_remove(wsp_server *srv, wsp_keyrec *k, const wsp_store_ref *refs, size_t n)
 {
-    if (srv->store && n && srv->store_ops->remove(srv->store, k->id, k->id_len, refs, n) == 0
-        && srv->store_ops != &wsp_store_memory_ops)
+    uint64_t ticket;
+    if (srv->store && n && srv->store_ops->remove(srv->store, k->id, k->id_len, refs, n,
+                                                  &ticket) != 0)
         srv->st.store_errors++;
 }
 
@@ -276,9 +277,8 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
     msg_append(srv, k, m);
     uint64_t seq = m->seq;
     if (srv->store) {
-        *ticket = srv->store_ops->append(srv->store, k->id, k->id_len, seq, now, payload, len,
-                                         &m->rid);
-        if (*ticket == 0 && srv->store_ops != &wsp_store_memory_ops) {
+        if (srv->store_ops->append(srv->store, k->id, k->id_len, seq, now, payload, len,
+                                   &m->rid, ticket) != 0) {
             srv->st.store_errors++;
             msg_unlink(srv, m);
             msg_free(srv, m);
@@ -317,7 +317,8 @@ int wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, wsp_store_
         /* Out of order (a key whose sequence restarted while an older
          * record failed to be removed): keep the first, drop this one
          * from the store too so it is not met again. */
-        if (srv->store) srv->store_ops->remove(srv->store, k->id, k->id_len, &ref, 1);
+        uint64_t ticket;
+        if (srv->store) srv->store_ops->remove(srv->store, k->id, k->id_len, &ref, 1, &ticket);
         return 0;
     }
     wsp_msg *m = msg_new(srv, k, ref.seq, push_ms, tries, payload, len);
@@ -366,8 +367,12 @@ void wsp_outbox_unbind(wsp_wsconn *c, int broken)
                 last = m->seq;
                 if ((int)m->tries >= srv->cfg.retry_max)
                     msg_drop(srv, m, "retry_max", &srv->st.dropped_retry);
-                else if (srv->store)
-                    srv->store_ops->set_tries(srv->store, k->id, k->id_len, msg_ref(m), m->tries);
+                else if (srv->store) {
+                    uint64_t ticket;
+                    if (srv->store_ops->set_tries(srv->store, k->id, k->id_len, msg_ref(m),
+                                                  m->tries, &ticket) != 0)
+                        srv->st.store_errors++;
+                }
             }
             m = n;
         }

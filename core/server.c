@@ -440,19 +440,16 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
                             srv->cfg.log_level, errbuf, errlen);
     if (!srv->log) { rc = WSP_ERR_OPTION; goto fail; }
     srv->durable_ev = event_new(srv->base, -1, 0, durable_ev_cb, srv);
-    if (strcmp(srv->cfg.store, "memory") == 0) {
-        srv->store_ops = &wsp_store_memory_ops;
-    } else if (strcmp(srv->cfg.store, "file") == 0) {
-        srv->store_ops = &wsp_store_file_ops;
-    } else {
+    srv->store_ops = wsp_store_find(srv->cfg.store);   /* config.c checked it */
+    if (!srv->store_ops) {
         wsp_errf(errbuf, errlen, "store \"%s\" is not available in this build", srv->cfg.store);
         rc = WSP_ERR_OPTION;
         goto fail;
     }
     atomic_store(&srv->durable_upto, 0);
     srv->tickets_failed_upto = 0;
-    srv->store = srv->store_ops->open(srv->cfg.data_dir, srv->cfg.fsync, store_durable, srv,
-                                      errbuf, errlen);
+    wsp_store_conf sconf = { srv->cfg.store, srv->cfg.data_dir, srv->cfg.fsync };
+    srv->store = srv->store_ops->open(&sconf, store_durable, srv, errbuf, errlen);
     if (!srv->store) { rc = WSP_ERR_STORE; goto fail; }
     if (srv->store_ops->load(srv->store, wsp_outbox_load_cb, srv) != 0) {
         char why[200] = "";

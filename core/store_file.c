@@ -661,14 +661,14 @@ static uint64_t wsp_file_link(wsp_store *s, wsp_change *ch)
     return ch->ticket;
 }
 
-static uint64_t wsp_file_append(wsp_store *s, const char *key_id, size_t key_len,
-                                uint64_t seq, int64_t push_ms, const char *payload,
-                                size_t payload_len, uint64_t *rid)
+static int wsp_file_append(wsp_store *s, const char *key_id, size_t key_len, uint64_t seq,
+                           int64_t push_ms, const char *payload, size_t payload_len,
+                           uint64_t *rid, uint64_t *ticket)
 {
     *rid = 0;
-    if (!s || (key_len && !key_id) || (payload_len && !payload)) return 0;
-    if (key_len > UINT32_MAX || payload_len > SIZE_MAX / 2 - key_len) return 0;
-    uint64_t t = 0;
+    *ticket = 0;
+    if (!s || (key_len && !key_id) || (payload_len && !payload)) return -1;
+    if (key_len > UINT32_MAX || payload_len > SIZE_MAX / 2 - key_len) return -1;
     pthread_mutex_lock(&s->mu);
     wsp_change *ch = s->stop ? NULL : wsp_file_reserve(s, WSP_CH_APPEND, key_len + payload_len);
     if (ch) {
@@ -679,45 +679,45 @@ static uint64_t wsp_file_append(wsp_store *s, const char *key_id, size_t key_len
         ch->payload_len = payload_len;
         if (key_len) memcpy(ch->data, key_id, key_len);
         if (payload_len) memcpy(ch->data + key_len, payload, payload_len);
-        t = wsp_file_link(s, ch);
+        *ticket = wsp_file_link(s, ch);
         *rid = s->next_rid++;
     }
     pthread_mutex_unlock(&s->mu);
-    return t;
+    return ch ? 0 : -1;
 }
 
-static uint64_t wsp_file_remove(wsp_store *s, const char *key_id, size_t key_len,
-                                const wsp_store_ref *refs, size_t n)
+static int wsp_file_remove(wsp_store *s, const char *key_id, size_t key_len,
+                           const wsp_store_ref *refs, size_t n, uint64_t *ticket)
 {
-    if (!s || (n && !refs) || n > SIZE_MAX / 16) return 0;
-    uint64_t t = 0;
+    *ticket = 0;
+    if (!s || (n && !refs) || n > SIZE_MAX / 16) return -1;
     pthread_mutex_lock(&s->mu);
     wsp_change *ch = s->stop ? NULL : wsp_file_reserve(s, WSP_CH_REMOVE, n * sizeof(uint64_t));
     if (ch) {
         ch->n_rids = n;
         for (size_t i = 0; i < n; i++)
             memcpy(ch->data + i * sizeof refs[i].rid, &refs[i].rid, sizeof refs[i].rid);
-        t = wsp_file_link(s, ch);
+        *ticket = wsp_file_link(s, ch);
     }
     pthread_mutex_unlock(&s->mu);
-    return t;
+    return ch ? 0 : -1;
 }
 
-static uint64_t wsp_file_set_tries(wsp_store *s, const char *key_id, size_t key_len,
-                                   wsp_store_ref ref, uint32_t tries)
+static int wsp_file_set_tries(wsp_store *s, const char *key_id, size_t key_len,
+                              wsp_store_ref ref, uint32_t tries, uint64_t *ticket)
 {
-    if (!s) return 0;
-    uint64_t t = 0;
+    *ticket = 0;
+    if (!s) return -1;
     pthread_mutex_lock(&s->mu);
     wsp_change *ch = s->stop ? NULL : wsp_file_reserve(s, WSP_CH_TRIES, 0);
     if (ch) {
         ch->rid = ref.rid;
         ch->seq = ref.seq;
         ch->tries = tries;
-        t = wsp_file_link(s, ch);
+        *ticket = wsp_file_link(s, ch);
     }
     pthread_mutex_unlock(&s->mu);
-    return t;
+    return ch ? 0 : -1;
 }
 
 /* ---------- open / load / close ---------------------------------------- */
@@ -883,9 +883,11 @@ static void wsp_file_destroy(wsp_store *s)
     free(s);
 }
 
-static wsp_store *wsp_file_open(const char *dir, int fsync, wsp_store_durable_cb cb,
+static wsp_store *wsp_file_open(const wsp_store_conf *conf, wsp_store_durable_cb cb,
                                 void *cb_arg, char *errbuf, size_t errlen)
 {
+    const char *dir = conf ? conf->data_dir : NULL;
+    int fsync = conf ? conf->fsync : -1;
     char scratch[8];
     wsp_store *s = NULL;
     pthread_condattr_t ca;

@@ -2,9 +2,9 @@
  * store_memory.c - the store that keeps nothing (`store = memory`).
  *
  * The loop thread already holds every outbox in memory (outbox.c), so this
- * store only has to say "durable" to everything: each change returns ticket
- * 0, which store.h defines as "already durable", and the durable callback is
- * never called. A restart loses the backlog; that is the documented price,
+ * store only has to say "durable" to everything: each change succeeds with
+ * ticket 0, which store.h defines as "nothing to wait for", and the durable
+ * callback is never called. A restart loses the backlog; that is the documented price,
  * accepted for tests and by users who ask for it.
  */
 #include <stdio.h>
@@ -16,7 +16,7 @@ struct wsp_store {
     int unused;   /* a handle must be non-NULL; there is no state to keep */
 };
 
-static wsp_store *wsp_store_memory_open(const char *dir, int fsync,
+static wsp_store *wsp_store_memory_open(const wsp_store_conf *conf,
                                         wsp_store_durable_cb cb, void *cb_arg,
                                         char *errbuf, size_t errlen)
 {
@@ -31,26 +31,26 @@ static int wsp_store_memory_load(wsp_store *s, wsp_store_load_cb cb, void *arg)
     return 0;   /* nothing survives a restart */
 }
 
-static uint64_t wsp_store_memory_append(wsp_store *s, const char *key_id,
-                                        size_t key_len, uint64_t seq,
-                                        int64_t push_ms, const char *payload,
-                                        size_t payload_len, uint64_t *rid)
+static int wsp_store_memory_append(wsp_store *s, const char *key_id, size_t key_len,
+                                   uint64_t seq, int64_t push_ms, const char *payload,
+                                   size_t payload_len, uint64_t *rid, uint64_t *ticket)
 {
     *rid = 0;
+    *ticket = 0;
     return 0;
 }
 
-static uint64_t wsp_store_memory_remove(wsp_store *s, const char *key_id,
-                                        size_t key_len, const wsp_store_ref *refs,
-                                        size_t n)
+static int wsp_store_memory_remove(wsp_store *s, const char *key_id, size_t key_len,
+                                   const wsp_store_ref *refs, size_t n, uint64_t *ticket)
 {
+    *ticket = 0;
     return 0;
 }
 
-static uint64_t wsp_store_memory_set_tries(wsp_store *s, const char *key_id,
-                                           size_t key_len, wsp_store_ref ref,
-                                           uint32_t tries)
+static int wsp_store_memory_set_tries(wsp_store *s, const char *key_id, size_t key_len,
+                                      wsp_store_ref ref, uint32_t tries, uint64_t *ticket)
 {
+    *ticket = 0;
     return 0;
 }
 

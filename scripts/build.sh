@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # build.sh - build the extension in the repository root (modules/wspush.so).
-# Re-runs phpize/configure only when config.m4 changed or nothing is built.
+# Re-runs phpize/configure only when config.m4 changed, a core/*.c file is
+# new (configure lists the sources), or nothing is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -f Makefile ] || [ ! -f configure ] || [ config.m4 -nt configure ]; then
+new_source=0
+if [ -f Makefile ]; then
+  for f in core/*.c; do
+    case "$f" in *_main.c) continue ;; esac
+    grep -q "${f%.c}\.lo" Makefile || { new_source=1; break; }
+  done
+fi
+if [ ! -f Makefile ] || [ ! -f configure ] || [ config.m4 -nt configure ] || [ $new_source = 1 ]; then
   # Quiet unless it fails (autoconf's clean-up also runs `rm -f core`, which
   # complains about our core/ directory on every check).
   log=$(mktemp)

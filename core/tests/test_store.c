@@ -50,6 +50,13 @@ static const char *fresh_dir(const char *name)
     return path;
 }
 
+static wsp_store *st_open(const wsp_store_ops *ops, const char *dir, int fsync,
+                          wsp_store_durable_cb cb, void *arg, char *err, size_t errlen)
+{
+    wsp_store_conf conf = { ops->name, dir, fsync };
+    return ops->open(&conf, cb, arg, err, errlen);
+}
+
 /* The outbox keeps each record's rid (store.h); the tests keep them here,
  * by (key id, seq), so removes and tries can name records as the outbox
  * does. */
@@ -73,9 +80,9 @@ static wsp_store_ref ref_of(const char *key, size_t key_len, uint64_t seq)
 static uint64_t app(wsp_store *s, const char *key, size_t key_len, uint64_t seq,
                     int64_t push_ms, const char *payload, size_t payload_len)
 {
-    uint64_t rid = 0;
-    uint64_t t = wsp_store_file_ops.append(s, key, key_len, seq, push_ms, payload,
-                                           payload_len, &rid);
+    uint64_t rid = 0, t = 0;
+    ck_assert_int_eq(wsp_store_file_ops.append(s, key, key_len, seq, push_ms, payload,
+                                               payload_len, &rid, &t), 0);
     ck_assert_uint_gt(t, 0);
     ck_assert_uint_gt(rid, 0);
     if (rid_n == rid_cap) {
@@ -100,7 +107,9 @@ static uint64_t rem(wsp_store *s, const char *key, size_t key_len, uint64_t from
         if (rid_tab[i].key_len == key_len && memcmp(rid_tab[i].key, key, key_len) == 0 &&
             rid_tab[i].seq >= from && rid_tab[i].seq <= to)
             refs[n++] = (wsp_store_ref){ rid_tab[i].seq, rid_tab[i].rid };
-    uint64_t t = wsp_store_file_ops.remove(s, key, key_len, refs, n);
+    uint64_t t = 0;
+    ck_assert_int_eq(wsp_store_file_ops.remove(s, key, key_len, refs, n, &t), 0);
+    ck_assert_uint_gt(t, 0);
     free(refs);
     return t;
 }
@@ -108,7 +117,11 @@ static uint64_t rem(wsp_store *s, const char *key, size_t key_len, uint64_t from
 static uint64_t tries(wsp_store *s, const char *key, size_t key_len, uint64_t seq,
                       uint32_t n)
 {
-    return wsp_store_file_ops.set_tries(s, key, key_len, ref_of(key, key_len, seq), n);
+    uint64_t t = 0;
+    ck_assert_int_eq(wsp_store_file_ops.set_tries(s, key, key_len, ref_of(key, key_len, seq), n,
+                                                  &t), 0);
+    ck_assert_uint_gt(t, 0);
+    return t;
 }
 
 static void rids_reset(void)
@@ -216,7 +229,7 @@ static void recs_free(recs *rs)
 static wsp_store *open_ok(const char *dir, int fsync, durable_log *d)
 {
     char err[512] = "";
-    wsp_store *s = wsp_store_file_ops.open(dir, fsync, d ? on_durable : NULL, d, err, sizeof err);
+    wsp_store *s = st_open(&wsp_store_file_ops, dir, fsync, d ? on_durable : NULL, d, err, sizeof err);
     ck_assert_msg(s != NULL, "open %s: %s", dir, err);
     return s;
 }
@@ -272,16 +285,21 @@ START_TEST(memory_keeps_nothing)
 {
     char err[128];
     const wsp_store_ops *ops = &wsp_store_memory_ops;
-    wsp_store *s = ops->open("/nonexistent/never/created", WSP_FSYNC_BATCH, on_durable, NULL,
+    wsp_store *s = st_open(ops, "/nonexistent/never/created", WSP_FSYNC_BATCH, on_durable, NULL,
                              err, sizeof err);
     ck_assert_ptr_nonnull(s);
     ck_assert_str_eq(ops->name, "memory");
-    uint64_t rid = 99;
-    ck_assert_uint_eq(ops->append(s, "w5", 2, 1, 1000, "hi", 2, &rid), 0);
+    uint64_t rid = 99, t = 99;
+    ck_assert_int_eq(ops->append(s, "w5", 2, 1, 1000, "hi", 2, &rid, &t), 0);
     ck_assert_uint_eq(rid, 0);
+    ck_assert_uint_eq(t, 0);   /* nothing to wait for */
     wsp_store_ref ref = { 1, 0 };
-    ck_assert_uint_eq(ops->remove(s, "w5", 2, &ref, 1), 0);
-    ck_assert_uint_eq(ops->set_tries(s, "w5", 2, ref, 3), 0);
+    t = 99;
+    ck_assert_int_eq(ops->remove(s, "w5", 2, &ref, 1, &t), 0);
+    ck_assert_uint_eq(t, 0);
+    t = 99;
+    ck_assert_int_eq(ops->set_tries(s, "w5", 2, ref, 3, &t), 0);
+    ck_assert_uint_eq(t, 0);
     int n = 0;
     ck_assert_int_eq(ops->load(s, count_cb, &n), 0);
     ck_assert_int_eq(n, 0);
@@ -291,6 +309,21 @@ START_TEST(memory_keeps_nothing)
     ops->close(s);
     struct stat st;
     ck_assert_int_ne(stat("/nonexistent/never/created", &st), 0);
+}
+END_TEST
+
+/* One table selects a store by name or URL scheme (store.c). */
+START_TEST(store_find)
+{
+    char names[128];
+    ck_assert_ptr_eq(wsp_store_find("file"), &wsp_store_file_ops);
+    ck_assert_ptr_eq(wsp_store_find("memory"), &wsp_store_memory_ops);
+    ck_assert_ptr_null(wsp_store_find("redis://127.0.0.1:6379/0"));   /* not in this build */
+    ck_assert_ptr_null(wsp_store_find("files"));
+    ck_assert_ptr_null(wsp_store_find(""));
+    ck_assert_ptr_null(wsp_store_find(NULL));
+    wsp_store_names(names, sizeof names);
+    ck_assert_str_eq(names, "file, memory");
 }
 END_TEST
 
@@ -418,7 +451,7 @@ START_TEST(file_push_order)
     ck_assert_uint_gt(rid_tab[rid_n - 1].rid, last_rid);
     /* a removed record's id is gone for good: removing it again is a no-op */
     wsp_store_ref gone = { 2, rid_tab[2].rid };
-    t = ops->remove(s, "w1", 2, &gone, 1);
+    ck_assert_int_eq(ops->remove(s, "w1", 2, &gone, 1, &t), 0);
     dlog_wait(&d, t);
     ops->close(s);
     for (size_t i = 0; i < d.n; i++) ck_assert_int_eq(d.err[i], 0);
@@ -581,7 +614,7 @@ START_TEST(file_lock_held)
     const char *dir = fresh_dir("locked");
     char err[512] = "", want[512];
     wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, NULL);
-    wsp_store *s2 = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    wsp_store *s2 = st_open(ops, dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
     ck_assert_ptr_null(s2);
     snprintf(want, sizeof want, "data_dir %s is in use by another WsPush server (pid %ld)",
              dir, (long)getpid());
@@ -602,11 +635,11 @@ START_TEST(file_unwritable)
     snprintf(file, sizeof file, "%s", fresh_dir("plainfile"));
     write_file(file, "x", 1, 0);
     snprintf(dir, sizeof dir, "%s/sub", file);
-    wsp_store *s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    wsp_store *s = st_open(ops, dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
     ck_assert_ptr_null(s);
     snprintf(want, sizeof want, "data_dir %s is not writable: Not a directory", dir);
     ck_assert_str_eq(err, want);
-    s = ops->open("", WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    s = st_open(ops, "", WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
     ck_assert_ptr_null(s);
 }
 END_TEST
@@ -634,7 +667,7 @@ START_TEST(file_corrupted_garbage)
     ck_assert_int_eq(stat(path, &st), 0);
     for (off_t at = 0; at < st.st_size; at += (off_t)sizeof junk)
         write_file(path, junk, sizeof junk, at);
-    wsp_store *s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    wsp_store *s = st_open(ops, dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
     ck_assert_ptr_null(s);
     ck_assert_msg(strstr(err, "holds a corrupted store") != NULL, "got: %s", err);
 
@@ -644,7 +677,7 @@ START_TEST(file_corrupted_garbage)
     snprintf(path, sizeof path, "%s/data.mdb", dir);
     write_file(path, junk, 8192, 0);
     err[0] = '\0';
-    s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    s = st_open(ops, dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
     ck_assert_ptr_null(s);
     ck_assert_msg(strstr(err, "holds a corrupted store") != NULL, "got: %s", err);
 
@@ -654,7 +687,7 @@ START_TEST(file_corrupted_garbage)
     snprintf(path, sizeof path, "%s/data.mdb", dir);
     write_file(path, "this is not a database\n", 23, 0);
     err[0] = '\0';
-    s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    s = st_open(ops, dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
     ck_assert_ptr_null(s);
     ck_assert_msg(strstr(err, "holds a corrupted store") != NULL, "got: %s", err);
 }
@@ -692,7 +725,7 @@ START_TEST(file_corrupted_records)
     static const unsigned char badkey[] = { 0, 9, 'w', '3', 0, 0, 0, 0, 0, 0, 0, 1 };
     raw_put(dir, "msgs", badkey, sizeof badkey, "0123456789abcdef0123456789ab", 28);
     /* It sorts last, so open (which reads the last record id) refuses it. */
-    wsp_store *s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    wsp_store *s = st_open(ops, dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
     ck_assert_ptr_null(s);
     ck_assert_msg(strstr(err, "holds a corrupted store (data.mdb): bad record key") != NULL,
                   "got: %s", err);
@@ -773,7 +806,7 @@ START_TEST(file_corrupted_records)
     make_store(dir, 1);
     raw_put(dir, "meta", "format", 6, "wspush-outbox-999", 17);
     err[0] = '\0';
-    s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+    s = st_open(ops, dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
     ck_assert_ptr_null(s);
     ck_assert_msg(strstr(err, "unknown format (wspush-outbox-999)") != NULL, "got: %s", err);
 }
@@ -814,7 +847,7 @@ START_TEST(file_corrupted_pages)
         write_file(path, junk, sizeof junk, at);
 
         err[0] = '\0';
-        s = ops->open(dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
+        s = st_open(ops, dir, WSP_FSYNC_BATCH, NULL, NULL, err, sizeof err);
         if (!s) {
             ck_assert_msg(strstr(err, "holds a corrupted store") != NULL, "got: %s", err);
             refused++;
@@ -877,6 +910,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, memory_keeps_nothing);
     tcase_add_test(tc, file_round_trip);
     tcase_add_test(tc, file_range_remove);
+    tcase_add_test(tc, store_find);
     tcase_add_test(tc, file_push_order);
     tcase_add_test(tc, file_long_keys);
     tcase_add_test(tc, file_policy_batch);
