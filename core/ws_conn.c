@@ -159,6 +159,10 @@ void wsp_ws_free_pending(wsp_server *srv)
             keep = c;
             continue;
         }
+        /* A connection torn down at stop may still wait for writing (a
+         * closing one with unsent output): unregister before freeing, or
+         * event_base_free() walks the freed event (issue 13, defect 2). */
+        set_events(c, 0);
         if (c->out) evbuffer_free(c->out);
         evutil_closesocket(c->fd);
         wsp_ws_parser_free(&c->parser);

@@ -17,6 +17,7 @@ PKGS=(
   clang               # libFuzzer fuzz targets (core/fuzz)
   libclang-rt-14-dev  # the libFuzzer runtime (only a "Recommends" of clang)
   build-essential
+  valgrind            # the loop tests under valgrind: ASan cannot see libevent touching freed events
 )
 missing=()
 for p in "${PKGS[@]}"; do

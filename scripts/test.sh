@@ -30,6 +30,7 @@ RUN_TESTS=$(ls /usr/lib/php/*/build/run-tests.php 2>/dev/null | head -n1)
 
 core_tests()      { make -C core -s test; }
 core_asan_tests() { make -C core -s asan-test; }
+core_valgrind()   { make -C core -s valgrind-test; }
 json_diff()       { make -C core -s json-diff; }
 fuzz_smoke()      { make -C core -s fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-10}"; }
 
@@ -98,6 +99,7 @@ bench_smoke()   { bash scripts/build.sh >/dev/null && bash bench/run --smoke; }
 step "package.xml lists every file" php scripts/check-package.php
 step "core unit tests" core_tests
 step "core unit tests (ASan+UBSan)" core_asan_tests
+step "core server tests (valgrind)" core_valgrind
 step "JSON differential test vs PHP" json_diff
 [ -z "${WSPUSH_QUICK:-}" ] && step "fuzz smoke" fuzz_smoke
 step "phpt" phpt_plain

@@ -298,6 +298,32 @@ START_TEST(idle_timeout_closes_unbound)
 END_TEST
 
 /* Issue 3: queued pushes survive a graceful stop and come back in order. */
+/* Issue 13 defect 2: a connection that stopped reading still has output
+ * (its event armed for writing) when the loop stops; the teardown must
+ * unregister it before freeing it (event_base_free walks every event:
+ * under ASan a heap-use-after-free otherwise). Both drains: 0 and short. */
+START_TEST(stop_with_unsent_output)
+{
+    for (int round = 0; round < 2; round++) {
+        start_server("heartbeat_timeout", "30");
+        int c = ws_connect("5", 4096);   /* tiny window, never read */
+        char buf[256];
+        ck_assert_int_eq(recv_text(c, buf, sizeof buf, 0, 2000), 9);   /* bound */
+        static char body[60000];
+        memset(body, 'x', sizeof body);
+        for (int i = 0; i < 100; i++) {
+            int queued = -1;
+            ck_assert_int_eq(wsp_server_push(srv, "5", 1, body, sizeof body, &queued, NULL, 0), 0);
+        }
+        ck_assert_uint_ge(stats().delivered_writes, 1);
+        wsp_server_stop(srv, round == 0 ? 0 : 0.2);
+        wsp_server_free(srv);
+        srv = NULL;
+        close(c);
+    }
+}
+END_TEST
+
 START_TEST(file_store_survives_restart)
 {
     strcpy(data_dir, "/tmp/wsp-test-XXXXXX");
@@ -347,6 +373,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, web_and_client_keys_do_not_cross);
     tcase_add_test(tc, idle_timeout_closes_unbound);
     tcase_add_test(tc, file_store_survives_restart);
+    tcase_add_test(tc, stop_with_unsent_output);
     suite_add_tcase(s, tc);
     return s;
 }
