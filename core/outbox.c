@@ -246,12 +246,34 @@ static void conn_write_msg(wsp_wsconn *c, const wsp_msg *m, int replay)
     wsp_ws_mark_dirty(c);
 }
 
+/* A connection fell behind: messages it was never written have left the
+ * outbox (another tab confirmed them, or a limit dropped them). It cannot be
+ * given every push any more, and a silent gap is worse than a reconnect:
+ * it is closed with WSP_WS_CLOSE_FELL_BEHIND so the page reconnects and
+ * refetches; logged (the missed range) and counted. The server ends this
+ * delivery, the client did nothing wrong: what it was written counts as
+ * confirmed for retry_max (no try is spent; unconfirmed messages stay). */
+static void conn_fell_behind(wsp_wsconn *c, uint64_t missed_to)
+{
+    wsp_server *srv = c->srv;
+    wsp_log_ev(srv, WSP_LOG_WARN, "behind", c->id, c->key, c->cursor, missed_to,
+               "closed code=4001", NULL, 0);
+    srv->st.closed_behind++;
+    c->confirmed_upto = c->written_upto;
+    wsp_ws_close(c, WSP_WS_CLOSE_FELL_BEHIND, "fell behind");
+}
+
 void wsp_outbox_pump(wsp_wsconn *c)
 {
     wsp_keyrec *k = c->key;
     if (!k || c->state != WS_OPEN) return;
     wsp_msg *m = k->head;
     while (m && m->seq < c->cursor) m = m->next;
+    uint64_t next = m ? m->seq : k->next_seq;   /* the next it can be written */
+    if (next > c->cursor) {
+        conn_fell_behind(c, next - 1);
+        return;
+    }
     uint64_t first = 0, last = 0;
     for (; m && c->state == WS_OPEN && !wsp_ws_out_full(c); m = m->next) {
         conn_write_msg(c, m, 1);

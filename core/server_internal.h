@@ -217,6 +217,9 @@ const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
                                  uint64_t *ticket);
 
 /* outbox.c */
+/* Close code for a connection that fell behind what the outbox still holds
+ * (application range 4000-4999, RFC 6455 7.4.2): reconnect and refetch. */
+#define WSP_WS_CLOSE_FELL_BEHIND 4001
 int  wsp_keytab_init(wsp_keytab *t);
 void wsp_keytab_free(wsp_server *srv);
 wsp_keyrec *wsp_key_find(wsp_server *srv, const char *id, size_t id_len);

@@ -495,8 +495,10 @@ static void after_write(wsp_wsconn *c)
         }
         return;
     }
-    if (c->state == WS_OPEN && c->key && !wsp_ws_out_full(c) && c->key->tail
-        && c->cursor <= c->key->tail->seq)
+    /* Behind the key's sequence: replay, or (when what it missed has left
+     * the outbox) the pump closes it as fallen behind. */
+    if (c->state == WS_OPEN && c->key && !wsp_ws_out_full(c)
+        && c->cursor < c->key->next_seq)
         wsp_outbox_pump(c);
 }
 

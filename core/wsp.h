@@ -140,6 +140,7 @@ typedef struct wsp_stats {
     uint64_t dropped_retry, dropped_queue_limit, expired;
     uint64_t fallback_connections;
     uint64_t closed_timeout, closed_protocol;
+    uint64_t closed_behind;     /* closed 4001: fell behind what the outbox holds */
     uint64_t log_dropped;
     uint64_t events_dropped;    /* poll() events dropped: nobody polled */
     uint64_t store_errors;

@@ -382,6 +382,7 @@ ZEND_METHOD(WsPush_Server, stats)
     U64(fallback_connections);
     U64(closed_timeout);
     U64(closed_protocol);
+    U64(closed_behind);
     U64(log_dropped);
     U64(events_dropped);
     U64(store_errors);
