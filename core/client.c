@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "wsp.h"
 
 #define WSP_CLIENT_RBUF   4096
@@ -45,6 +47,8 @@ struct wsp_client {
     int    fd;             /* -1 = not connected */
     pid_t  pid;            /* process that opened fd (fork under FPM) */
     char   err[256];
+    char  *token;          /* push_token, sent as "AUTH <token>" on connect */
+    size_t token_len;
     size_t rlen;           /* bytes in rbuf: a reply line not yet complete */
     char   rbuf[WSP_CLIENT_RBUF];
 };
@@ -129,7 +133,32 @@ void wsp_client_free(wsp_client *c)
         return;
     wsp_client_disconnect(c);
     free(c->display);
+    if (c->token)
+        OPENSSL_cleanse(c->token, c->token_len);
+    free(c->token);
     free(c);
+}
+
+int wsp_client_set_token(wsp_client *c, const char *token, size_t len)
+{
+    char *t = NULL;
+
+    if (token) {
+        if (len == 0 || memchr(token, '\n', len) || memchr(token, '\r', len))
+            return WSP_ERR_OPTION;
+        if (!(t = malloc(len + 6)))
+            return WSP_ERR_NOMEM;
+        memcpy(t, "AUTH ", 5);
+        memcpy(t + 5, token, len);
+        t[len + 5] = '\0';
+    }
+    if (c->token)
+        OPENSSL_cleanse(c->token, c->token_len);
+    free(c->token);
+    c->token = t;
+    c->token_len = t ? len + 5 : 0;
+    wsp_client_disconnect(c);   /* the next connection authenticates anew */
+    return WSP_OK;
 }
 
 const char *wsp_client_errstr(wsp_client *c)
@@ -431,6 +460,29 @@ io_fail:
     return -1;
 }
 
+/* "AUTH <token>" on a new connection; the server answers ok, or fail and
+ * closes. Returns WSP_OK, WSP_ERR_AUTH or WSP_ERR_IO (err set). */
+static int wsp_client_auth(wsp_client *c)
+{
+    const char *lines[1] = { c->token }, *rep[1] = { NULL };
+    size_t lens[1] = { c->token_len }, idx[1] = { 0 }, got = 0;
+    int r;
+
+    if (!c->token)
+        return WSP_OK;
+    r = wsp_client_exchange(c, lines, lens, idx, 1, rep, &got);
+    if (r >= 0 && got == 1 && strcmp(rep[0], "ok") == 0)
+        return WSP_OK;
+    wsp_client_disconnect(c);
+    if (r >= 0 && got == 1) {
+        wsp_client_seterr(c, "push token refused by %s", c->display);
+        return WSP_ERR_AUTH;
+    }
+    if (r == -2)
+        wsp_client_seterr(c, "connection closed by %s before AUTH was answered", c->display);
+    return WSP_ERR_IO;
+}
+
 int wsp_client_send_lines(wsp_client *c, const char *const *lines,
                           const size_t *lens, size_t n, const char **replies)
 {
@@ -471,7 +523,7 @@ int wsp_client_send_lines(wsp_client *c, const char *const *lines,
 
         if (!wsp_client_alive(c)) {
             wsp_client_disconnect(c);
-            if ((rc = wsp_client_connect(c)) != WSP_OK)
+            if ((rc = wsp_client_connect(c)) != WSP_OK || (rc = wsp_client_auth(c)) != WSP_OK)
                 goto out;
         }
         r = wsp_client_exchange(c, lines, lens, idx + done, m - done, rep, &got);

@@ -35,7 +35,10 @@ typedef enum wsp_opt_kind {
     WSP_OPT_LOGPATH,    /* path, "" disables */
     WSP_OPT_FSYNC,
     WSP_OPT_LEVEL,
-    WSP_OPT_TEXT,       /* free text (reserved options) */
+    WSP_OPT_SECRET,     /* a token or secret: 1-1024 bytes, no CR/LF */
+    WSP_OPT_ORIGINS,    /* comma-separated Origins */
+    WSP_OPT_PATH,       /* non-empty file path */
+    WSP_OPT_BOOL,       /* 1/0, true/false, yes/no, on/off */
 } wsp_opt_kind;
 
 typedef struct wsp_opt {
@@ -62,9 +65,12 @@ static const wsp_opt wsp_opts[] = {
     WSP_OPT(close_log_file, WSP_OPT_LOGPATH),
     WSP_OPT(log_level, WSP_OPT_LEVEL),
     WSP_OPT(ping_fallback_after, WSP_OPT_SECONDS),
-    WSP_OPT(push_token, WSP_OPT_TEXT),
-    WSP_OPT(auth_secret, WSP_OPT_TEXT),
-    WSP_OPT(allowed_origins, WSP_OPT_TEXT),
+    WSP_OPT(push_token, WSP_OPT_SECRET),
+    WSP_OPT(push_insecure, WSP_OPT_BOOL),
+    WSP_OPT(auth_secret, WSP_OPT_SECRET),
+    WSP_OPT(allowed_origins, WSP_OPT_ORIGINS),
+    WSP_OPT(ws_tls_cert, WSP_OPT_PATH),
+    WSP_OPT(ws_tls_key, WSP_OPT_PATH),
 };
 #undef WSP_OPT
 #define WSP_NOPTS (sizeof(wsp_opts) / sizeof(wsp_opts[0]))
@@ -86,7 +92,8 @@ static const size_t wsp_str_fields[] = {
     offsetof(wsp_config, store), offsetof(wsp_config, data_dir),
     offsetof(wsp_config, log_file), offsetof(wsp_config, close_log_file),
     offsetof(wsp_config, push_token), offsetof(wsp_config, auth_secret),
-    offsetof(wsp_config, allowed_origins),
+    offsetof(wsp_config, allowed_origins), offsetof(wsp_config, ws_tls_cert),
+    offsetof(wsp_config, ws_tls_key),
 };
 /* Of those, the ones that always have a value (the first six). */
 #define WSP_REQUIRED_STRS 6
@@ -276,6 +283,34 @@ static int wsp_parse_enum(const char *v, const char *const *names, size_t n)
     return -1;
 }
 
+/* allowed_origins: each comma-separated item, trimmed, is
+ * scheme://host[:port] with no path, no whitespace inside and no empty
+ * item: a typo must fail at start, not lock every browser out. */
+static int wsp_parse_origins(const char *v)
+{
+    const char *p = v;
+    int items = 0;
+
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        while (n && (*p == ' ' || *p == '\t')) { p++; n--; }
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        const char *sep = n > 3 ? strstr(p, "://") : NULL;
+        if (!n || !sep || sep == p || (size_t)(sep - p) + 3 >= n)
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)p[i] <= ' ' || p[i] == 0x7f
+                || (p + i > sep + 2 && p[i] == '/'))
+                return -1;
+        items++;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return items ? 0 : -1;
+}
+
 /* Replace the string field at *slot with a copy of v. */
 static int wsp_set_str(char **slot, const char *v, const char *name,
                        char *errbuf, size_t errlen)
@@ -374,8 +409,43 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
         }
         return wsp_set_str(field, value, o->name, errbuf, errlen);
     case WSP_OPT_LOGPATH:
-    case WSP_OPT_TEXT:
         return wsp_set_str(field, value, o->name, errbuf, errlen);
+    case WSP_OPT_SECRET:
+        /* Empty would read as "set" but protect nothing; a line break
+         * could not be sent on the push port's line protocol. */
+        if (!*value || strlen(value) > 1024 || strpbrk(value, "\r\n")) {
+            wsp_errf(errbuf, errlen, "%s: expected 1-1024 bytes without line breaks%s",
+                     o->name, *value ? "" : ", got \"\"");
+            return WSP_ERR_OPTION;
+        }
+        return wsp_set_str(field, value, o->name, errbuf, errlen);
+    case WSP_OPT_ORIGINS:
+        if (wsp_parse_origins(value) != 0) {
+            wsp_errf(errbuf, errlen, "%s: expected a comma-separated list of origins "
+                     "(scheme://host[:port]), got \"%s\"", o->name, value);
+            return WSP_ERR_OPTION;
+        }
+        return wsp_set_str(field, value, o->name, errbuf, errlen);
+    case WSP_OPT_PATH:
+        if (!*value) {
+            wsp_errf(errbuf, errlen, "%s: expected a file path, got \"\"", o->name);
+            return WSP_ERR_OPTION;
+        }
+        return wsp_set_str(field, value, o->name, errbuf, errlen);
+    case WSP_OPT_BOOL: {
+        static const char *const yes[] = { "1", "true", "yes", "on" };
+        static const char *const no[] = { "0", "false", "no", "off", "" };
+        if (wsp_parse_enum(value, yes, 4) >= 0) {
+            *(int *)field = 1;
+        } else if (wsp_parse_enum(value, no, 5) >= 0) {
+            *(int *)field = 0;
+        } else {
+            wsp_errf(errbuf, errlen, "%s: expected 1/0, true/false, yes/no or on/off, "
+                     "got \"%s\"", o->name, value);
+            return WSP_ERR_OPTION;
+        }
+        return WSP_OK;
+    }
     case WSP_OPT_FSYNC: {
         int f = wsp_parse_enum(value, wsp_fsync_names, 4);
         if (f < 0) {

@@ -15,6 +15,7 @@
 
 #include "server_internal.h"
 #include "push_line.h"
+#include "auth_sig.h"
 
 static const char R_OK[] = "ok\n", R_QUEUED[] = "queued\n", R_FAIL[] = "fail\n";
 
@@ -112,6 +113,37 @@ const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
     return written ? R_OK : R_QUEUED;
 }
 
+/* The first line of a connection when push_token is set must be
+ * "AUTH <token>" (SPEC 8). Returns 1 when the line was an AUTH line and
+ * was answered "ok", 0 when it is an ordinary line to handle (no token
+ * required), -1 when the connection was refused ("fail", then a close).
+ * Without a token an AUTH line is answered "ok" too, so backends can be
+ * given the token before the server requires it. */
+static int push_auth(wsp_pushconn *p, const char *line, size_t len)
+{
+    wsp_server *srv = p->srv;
+    const char *tok = srv->cfg.push_token;
+    int is_auth = len >= 5 && memcmp(line, "AUTH ", 5) == 0;
+
+    if (is_auth && (!tok || wsp_secret_equal(line + 5, len - 5, tok, strlen(tok)))) {
+        p->authed = 1;
+        reply(p, 0, R_OK);
+        return 1;
+    }
+    if (!tok) {
+        p->authed = 1;
+        return 0;
+    }
+    srv->st.push_auth_failed++;
+    wsp_log_ev(srv, WSP_LOG_WARN, "auth", 0, NULL, 0, 0, "fail",
+               is_auth ? "wrong push token" : "no AUTH line first (push_token is set)",
+               is_auth ? 16 : 38);
+    reply(p, 0, R_FAIL);
+    p->close_after_flush = 1;
+    bufferevent_disable(p->bev, EV_READ);
+    return -1;
+}
+
 static void push_read_cb(struct bufferevent *bev, void *arg)
 {
     wsp_pushconn *p = arg;
@@ -145,6 +177,14 @@ static void push_read_cb(struct bufferevent *bev, void *arg)
         size_t ll = len;
         if (ll && line[ll - 1] == '\r') ll--;
         if (ll > srv->cfg.max_line) goto too_long;
+        if (!p->authed) {
+            int a = push_auth(p, line, ll);
+            if (a < 0) {   /* "fail" goes out, then push_write_cb frees */
+                evbuffer_drain(in, evbuffer_get_length(in));
+                return;
+            }
+            if (a > 0) { evbuffer_drain(in, len + 1); continue; }
+        }
         uint64_t ticket;
         const char *r = wsp_push_handle_line(srv, line, ll, &ticket);
         reply(p, ticket, r);

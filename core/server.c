@@ -327,8 +327,23 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
+static int is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(a)) return 1;
+        return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+    }
+    return 0;
+}
+
+/* loopback_only: refuse (before binding) an address that is not loopback,
+ * with why_loopback saying which option allows it. */
 static struct evconnlistener *listen_on(wsp_server *srv, const char *addr,
                                         evconnlistener_cb cb, int *port,
+                                        const char *why_loopback,
                                         char *errbuf, size_t errlen)
 {
     char host[256];
@@ -348,6 +363,10 @@ static struct evconnlistener *listen_on(wsp_server *srv, const char *addr,
     socklen_t sl = ai->ai_addrlen;
     memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
     freeaddrinfo(ai);
+    if (why_loopback && !is_loopback((struct sockaddr *)&ss)) {
+        wsp_errf(errbuf, errlen, "%s is not a loopback address: %s", addr, why_loopback);
+        return NULL;
+    }
     /* 4096: the accept queue must absorb a reconnect storm. */
     struct evconnlistener *l = evconnlistener_new_bind(srv->base, cb, srv,
         LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 4096,
@@ -362,6 +381,26 @@ static struct evconnlistener *listen_on(wsp_server *srv, const char *addr,
     *port = got.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&got)->sin6_port)
                                       : ntohs(((struct sockaddr_in *)&got)->sin_port);
     return l;
+}
+
+/* Access-control options this build cannot honour are a start error,
+ * never ignored (SPEC 8). */
+static int access_check(wsp_server *srv, char *errbuf, size_t errlen)
+{
+    const wsp_config *c = &srv->cfg;
+    if (c->auth_secret) {
+        wsp_errf(errbuf, errlen, "auth_secret is not supported by this build");
+        return -1;
+    }
+    if (c->allowed_origins) {
+        wsp_errf(errbuf, errlen, "allowed_origins is not supported by this build");
+        return -1;
+    }
+    if (c->ws_tls_cert || c->ws_tls_key) {
+        wsp_errf(errbuf, errlen, "ws_tls_cert/ws_tls_key: TLS is not supported by this build");
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- public API ---- */
@@ -473,10 +512,17 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     if (iv < 0.01) iv = 0.01;
     struct timeval tv = { (time_t)iv, (suseconds_t)((iv - (time_t)iv) * 1e6) };
     event_add(srv->sweep_ev, &tv);
-    srv->ws_lis = listen_on(srv, srv->cfg.ws_listen, ws_accept_cb, &srv->ws_port, errbuf, errlen);
+    if (access_check(srv, errbuf, errlen) != 0) { rc = WSP_ERR_OPTION; goto fail; }
+    srv->ws_lis = listen_on(srv, srv->cfg.ws_listen, ws_accept_cb, &srv->ws_port, NULL,
+                            errbuf, errlen);
     if (!srv->ws_lis) { rc = WSP_ERR_LISTEN; goto fail; }
+    /* Anyone who reaches the push port can push to anyone (SPEC 4, defect
+     * 6): off loopback it needs a token, or an explicit push_insecure. */
     srv->push_lis = listen_on(srv, srv->cfg.push_listen, push_accept_cb, &srv->push_port,
-                              errbuf, errlen);
+                              srv->cfg.push_token || srv->cfg.push_insecure ? NULL
+                              : "set push_token (backends then send AUTH <token>), "
+                                "or push_insecure=1 to accept pushes from anyone who "
+                                "can reach it", errbuf, errlen);
     if (!srv->push_lis) { rc = WSP_ERR_LISTEN; goto fail; }
     char wh[256] = "", ph[256] = "";
     int unused_port;

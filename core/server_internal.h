@@ -112,6 +112,7 @@ struct wsp_pushconn {
     struct bufferevent *bev;
     wsp_reply *pending; size_t pend_head, pend_len, pend_cap;
     int close_after_flush;
+    uint8_t authed;                  /* past the AUTH line (or none required) */
     wsp_pushconn *next, *prev;
 };
 

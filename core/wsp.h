@@ -34,6 +34,7 @@ typedef enum wsp_err {
     WSP_ERR_IO = -6,       /* socket error, timeout (client) */
     WSP_ERR_FAIL = -7,     /* push refused ("fail"): bad key or payload */
     WSP_ERR_THREAD = -8,
+    WSP_ERR_AUTH = -9,     /* push token refused (client) */
 } wsp_err;
 
 typedef enum wsp_fsync_policy {
@@ -66,9 +67,12 @@ typedef struct wsp_config {
     char   *close_log_file;     /* "runtime/logs/workman_close.log"; "" disables */
     wsp_log_level log_level;
     double  ping_fallback_after;/* seconds of unanswered pings before TCP fallback, 30 */
-    char   *push_token;         /* reserved (later issue) */
-    char   *auth_secret;        /* reserved (later issue) */
-    char   *allowed_origins;    /* reserved (later issue) */
+    char   *push_token;         /* NULL, or a push connection must send "AUTH <token>" first */
+    int     push_insecure;      /* 1: push_listen may be non-loopback without push_token */
+    char   *auth_secret;        /* NULL, or WebSocket clients prove their key (auth_sig.h) */
+    char   *allowed_origins;    /* NULL, or comma-separated Origins; any other gets 403 */
+    char   *ws_tls_cert;        /* PEM certificate chain: ws_listen speaks wss:// */
+    char   *ws_tls_key;         /* PEM private key for ws_tls_cert */
 } wsp_config;
 
 /* Fill *cfg with the defaults. Strings are malloc'd (free with
@@ -144,6 +148,9 @@ typedef struct wsp_stats {
     uint64_t log_dropped;
     uint64_t events_dropped;    /* poll() events dropped: nobody polled */
     uint64_t store_errors;
+    uint64_t push_auth_failed;  /* push connections refused: missing or wrong push_token */
+    uint64_t ws_auth_refused;   /* WebSocket connections closed 1008: signature or key mismatch */
+    uint64_t origin_refused;    /* handshakes answered 403: Origin not in allowed_origins */
 } wsp_stats;
 int  wsp_server_stats(wsp_server *srv, wsp_stats *out);
 
@@ -179,6 +186,12 @@ wsp_client *wsp_client_new(const char *address, double timeout);
 int  wsp_client_new_ex(const char *address, double timeout, wsp_client **out,
                        char *errbuf, size_t errlen);
 void wsp_client_free(wsp_client *c);
+/* Authenticate every new connection with "AUTH <token>" (the server's
+ * push_token) before its first line; token[0..len) is copied, NULL clears
+ * it. Returns WSP_OK, WSP_ERR_OPTION (empty, or a line break inside) or
+ * WSP_ERR_NOMEM. A refused token makes wsp_client_send_lines fail with
+ * WSP_ERR_AUTH (nothing was pushed). */
+int  wsp_client_set_token(wsp_client *c, const char *token, size_t len);
 /* Send n lines (no newline inside) pipelined, read n replies into replies[i]
  * (static strings "ok" / "queued" / "fail"). Reconnects once if the cached
  * connection turns out dead before anything was written.

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: cf01821e7986ad16f2efe70781d496dd15beb7e9 */
+ * Stub hash: 958fe217aa2d61fed42e87aadb82692617aeed17 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_WsPush_Server___construct, 0, 0, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
@@ -45,6 +45,12 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_WsPush_Client_sendMany, 0,
 	ZEND_ARG_TYPE_INFO(0, messages, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_WsPush_Client_sign, 0, 3, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, ttlSeconds, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, secret, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
 
 ZEND_METHOD(WsPush_Server, __construct);
 ZEND_METHOD(WsPush_Server, start);
@@ -57,6 +63,7 @@ ZEND_METHOD(WsPush_Server, poll);
 ZEND_METHOD(WsPush_Client, __construct);
 ZEND_METHOD(WsPush_Client, send);
 ZEND_METHOD(WsPush_Client, sendMany);
+ZEND_METHOD(WsPush_Client, sign);
 
 
 static const zend_function_entry class_WsPush_Server_methods[] = {
@@ -76,6 +83,7 @@ static const zend_function_entry class_WsPush_Client_methods[] = {
 	ZEND_ME(WsPush_Client, __construct, arginfo_class_WsPush_Client___construct, ZEND_ACC_PUBLIC)
 	ZEND_ME(WsPush_Client, send, arginfo_class_WsPush_Client_send, ZEND_ACC_PUBLIC)
 	ZEND_ME(WsPush_Client, sendMany, arginfo_class_WsPush_Client_sendMany, ZEND_ACC_PUBLIC)
+	ZEND_ME(WsPush_Client, sign, arginfo_class_WsPush_Client_sign, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_FE_END
 };
 

@@ -28,6 +28,14 @@
 #include "php_wspush.h"
 
 #include <string.h>
+#include <time.h>
+
+#include "auth_sig.h"
+#include "keys_canon.h"
+
+/* Longest validity sign() makes: ten years (a signature cannot be revoked
+ * except by changing auth_secret). */
+#define WSPUSH_SIGN_TTL_MAX (10 * 366 * 86400)
 
 /* Lines per pipelined batch: bounds what sits unread in either direction. */
 #define WSPUSH_BATCH 256
@@ -36,6 +44,7 @@ typedef struct {
     zend_string *address;   /* as given (for messages) */
     zend_string *cache_key; /* "timeout|address"; NULL when not persistent */
     wsp_client *own;        /* non-persistent: this object's own client */
+    zend_string *token;     /* push_token ("token" option), or NULL */
     double timeout;
     bool persistent;
     zend_object std;        /* last */
@@ -78,6 +87,19 @@ static const char *wspush_client_core_address(const zend_string *address)
     return strncasecmp(a, "tcp://", 6) == 0 ? a + 6 : a;
 }
 
+/* A new core client for o, with its token; NULL when out of memory. */
+static wsp_client *wspush_client_new_core(wspush_client_obj *o)
+{
+    wsp_client *c = wsp_client_new(wspush_client_core_address(o->address), o->timeout);
+
+    if (c && o->token
+        && wsp_client_set_token(c, ZSTR_VAL(o->token), ZSTR_LEN(o->token)) != WSP_OK) {
+        wsp_client_free(c);   /* the token was checked in __construct: only OOM gets here */
+        c = NULL;
+    }
+    return c;
+}
+
 /* The client to use for o, connecting lazily; NULL with an exception. */
 static wsp_client *wspush_client_acquire(wspush_client_obj *o)
 {
@@ -85,13 +107,13 @@ static wsp_client *wspush_client_acquire(wspush_client_obj *o)
 
     if (!o->persistent) {
         if (!o->own) {
-            o->own = wsp_client_new(wspush_client_core_address(o->address), o->timeout);
+            o->own = wspush_client_new_core(o);
         }
         c = o->own;
     } else {
         c = zend_hash_find_ptr(WSPUSH_G(clients), o->cache_key);
         if (!c) {
-            c = wsp_client_new(wspush_client_core_address(o->address), o->timeout);
+            c = wspush_client_new_core(o);
             if (c) {
                 zend_hash_str_add_ptr(WSPUSH_G(clients), ZSTR_VAL(o->cache_key),
                                       ZSTR_LEN(o->cache_key), c);
@@ -142,6 +164,9 @@ static void wspush_client_free_obj(zend_object *obj)
     if (o->cache_key) {
         zend_string_release(o->cache_key);
     }
+    if (o->token) {
+        zend_string_release(o->token);
+    }
     zend_object_std_dtor(&o->std);
 }
 
@@ -172,6 +197,7 @@ ZEND_METHOD(WsPush_Client, __construct)
     double timeout = 1.0;
     HashTable *options = NULL;
     bool persistent = true;
+    zend_string *token = NULL;
     char errbuf[256] = "";
     zend_string *name;
     zval *value;
@@ -209,8 +235,25 @@ ZEND_METHOD(WsPush_Client, __construct)
         ZEND_HASH_FOREACH_STR_KEY_VAL(options, name, value) {
             if (name && zend_string_equals_literal(name, "persistent")) {
                 persistent = zend_is_true(value);
+            } else if (name && zend_string_equals_literal(name, "token")) {
+                ZVAL_DEREF(value);
+                if (Z_TYPE_P(value) == IS_NULL) {
+                    continue;   /* no token, as when the option is absent */
+                }
+                if (Z_TYPE_P(value) != IS_STRING || Z_STRLEN_P(value) == 0
+                    || memchr(Z_STRVAL_P(value), '\0', Z_STRLEN_P(value))
+                    || memchr(Z_STRVAL_P(value), '\n', Z_STRLEN_P(value))
+                    || memchr(Z_STRVAL_P(value), '\r', Z_STRLEN_P(value))) {
+                    zend_argument_value_error(3, "option \"token\" must be a non-empty string "
+                                              "without line breaks or NUL bytes, or null");
+                    goto fail;
+                }
+                if (token) {
+                    zend_string_release(token);
+                }
+                token = zend_string_copy(Z_STR_P(value));
             } else {
-                zend_argument_value_error(3, "unknown option \"%s\" (known: persistent)",
+                zend_argument_value_error(3, "unknown option \"%s\" (known: persistent, token)",
                                           name ? ZSTR_VAL(name) : "(integer key)");
                 goto fail;
             }
@@ -220,13 +263,22 @@ ZEND_METHOD(WsPush_Client, __construct)
     o->address = address;
     o->timeout = timeout;
     o->persistent = persistent;
+    o->token = token;
     if (persistent) {
-        o->cache_key = zend_strpprintf(0, "%.17g|%s", timeout, ZSTR_VAL(address));
+        /* Connections authenticated with different tokens are not shared.
+         * The token goes last: the address cannot contain a NUL byte, so
+         * the key is unambiguous. */
+        o->cache_key = token
+            ? zend_strpprintf(0, "%.17g|%s%c%s", timeout, ZSTR_VAL(address), 0, ZSTR_VAL(token))
+            : zend_strpprintf(0, "%.17g|%s", timeout, ZSTR_VAL(address));
     }
     return;
 
 fail:
     zend_string_release(address);
+    if (token) {
+        zend_string_release(token);
+    }
     RETURN_THROWS();
 }
 
@@ -417,7 +469,10 @@ static zend_result wspush_client_exchange(wspush_client_obj *o, smart_str *lines
                 /* count the lines answered before the error */
             }
             done += i;
-            if (n == 1) {
+            if (rc == WSP_ERR_AUTH) {
+                wspush_throw(rc, "push to %s failed: %s", ZSTR_VAL(o->address),
+                             err && *err ? err : "push token refused");
+            } else if (n == 1) {
                 wspush_throw(rc, "push to %s failed: %s", ZSTR_VAL(o->address),
                              err && *err ? err : "I/O error");
             } else {
@@ -568,4 +623,44 @@ fail:
     efree(lines);
     efree(replies);
     RETURN_THROWS();
+}
+
+/* Client::sign(): the query a page appends to its WebSocket URL when the
+ * server has auth_secret (core/auth_sig.h has the format). */
+ZEND_METHOD(WsPush_Client, sign)
+{
+    zend_string *key, *secret;
+    zend_long ttl;
+    wsp_key k;
+    char *q;
+    size_t qn = 0;
+
+    ZEND_PARSE_PARAMETERS_START(3, 3)
+        Z_PARAM_STR(key)
+        Z_PARAM_LONG(ttl)
+        Z_PARAM_STR(secret)
+    ZEND_PARSE_PARAMETERS_END();
+
+    /* A key that binds nothing (empty after trimming) can never match. */
+    if (wsp_key_from_text(ZSTR_VAL(key), ZSTR_LEN(key), &k) != 0) {
+        zend_argument_value_error(1, "must not be empty after trimming whitespace");
+        RETURN_THROWS();
+    }
+    wsp_key_free(&k);
+    if (ttl < 1 || ttl > WSPUSH_SIGN_TTL_MAX) {
+        zend_argument_value_error(2, "must be between 1 and %d seconds", WSPUSH_SIGN_TTL_MAX);
+        RETURN_THROWS();
+    }
+    if (ZSTR_LEN(secret) == 0) {
+        zend_argument_value_error(3, "must not be empty");
+        RETURN_THROWS();
+    }
+    q = wsp_sig_make_query(ZSTR_VAL(secret), ZSTR_LEN(secret), ZSTR_VAL(key), ZSTR_LEN(key),
+                           (int64_t)time(NULL) + (int64_t)ttl, &qn);
+    if (!q) {
+        wspush_throw(WSP_ERR_NOMEM, "sign failed: out of memory");
+        RETURN_THROWS();
+    }
+    RETVAL_STRINGL(q, qn);
+    free(q);
 }

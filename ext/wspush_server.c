@@ -386,6 +386,9 @@ ZEND_METHOD(WsPush_Server, stats)
     U64(log_dropped);
     U64(events_dropped);
     U64(store_errors);
+    U64(push_auth_failed);
+    U64(ws_auth_refused);
+    U64(origin_refused);
 #undef U64
     add_assoc_long(return_value, "ws_port", wsp_server_ws_port(srv));
     add_assoc_long(return_value, "push_port", wsp_server_push_port(srv));

@@ -103,6 +103,9 @@ final class Client
      * @param array $options "persistent" (bool, default
      *        true): reuse one connection per process and address; false
      *        gives this object its own connection, closed with the object.
+     *        "token" (string|null): the server's push_token; every new
+     *        connection first sends "AUTH <token>". A refused token throws
+     *        WsPush\Exception (code 9) and nothing is pushed.
      */
     public function __construct(string $address = "tcp://127.0.0.1:5002", float $timeout = 1.0, array $options = []) {}
 
@@ -137,6 +140,29 @@ final class Client
      * @throws Exception on an I/O error
      */
     public function sendMany(array $messages): array {}
+
+    /**
+     * The query string (without "?") a page appends to its WebSocket URL
+     * when the server has auth_secret: it proves that the page may bind
+     * $key, until $ttlSeconds from now.
+     *
+     *     $q = WsPush\Client::sign((string)$uid, 86400, $secret);
+     *     // page: new WebSocket("wss://push.example.com/?" + q), then sends $uid
+     *
+     * The result is "wsp_key=KEY&wsp_exp=UNIX&wsp_sig=HEX" with
+     * wsp_sig = HMAC-SHA256($secret, "wspush-sig-v1\n" . UNIX . "\n" . $key)
+     * in lowercase hex. The server closes a connection with 1008 when the
+     * signature is missing, forged or expired, or when its first frame names
+     * another key (compared as keys: an add-in's JSON key may differ in
+     * key order and whitespace). Expiry is checked when the connection
+     * opens; an open connection is not closed when it passes.
+     *
+     * @param string $key the key the page will bind (its first frame)
+     * @param int $ttlSeconds validity, 1 to 10 years in seconds
+     * @param string $secret the server's auth_secret
+     * @throws \ValueError for an empty key or secret or a ttl out of range
+     */
+    public static function sign(string $key, int $ttlSeconds, string $secret): string {}
 }
 
 /** Errors of the push server and client (I/O, refused pushes, state). */
