@@ -37,7 +37,31 @@ const PACKAGE_RULES = [
     'LICENSE' => 'doc',
     'docs/*' => 'doc',
     'bin/wspush' => 'script',
+    'yii/*.php' => 'php',             // installed as php_dir/WsPush/Yii/ (<extsrcrelease> filelist)
+    'composer.json' => 'doc',
 ];
+
+/** where a role="php" file is installed under php_dir (PSR-4 WsPush\\Yii\\ -> yii/) */
+function install_as(string $path): string
+{
+    return preg_replace('#^yii/#', 'WsPush/Yii/', $path);
+}
+
+/** the <extsrcrelease> element: install names for the role="php" files */
+function extsrcrelease_xml(array $files): string
+{
+    $lines = [];
+    foreach ($files as $path => $role) {
+        if ($role === 'php') {
+            $lines[] = sprintf('      <install as="%s" name="%s"/>', htmlspecialchars(install_as($path), ENT_XML1),
+                htmlspecialchars($path, ENT_XML1));
+        }
+    }
+    if (!$lines) {
+        return '  <extsrcrelease/>';
+    }
+    return implode("\n", array_merge(['  <extsrcrelease>', '    <filelist>'], $lines, ['    </filelist>', '  </extsrcrelease>']));
+}
 
 function rule_regex(string $pattern): string
 {
@@ -131,6 +155,12 @@ if (($argv[1] ?? '') === '--update') {
         fwrite(STDERR, "check-package: no <contents> element in package.xml\n");
         exit(1);
     }
+    $new = preg_replace('#[ \t]*<extsrcrelease\s*/>|[ \t]*<extsrcrelease>.*?</extsrcrelease>#s',
+        str_replace('$', '\\$', extsrcrelease_xml($files)), $new, 1, $n);
+    if ($n !== 1) {
+        fwrite(STDERR, "check-package: no <extsrcrelease> element in package.xml\n");
+        exit(1);
+    }
     file_put_contents($xmlFile, $new);
     echo "package.xml: " . count($files) . " files listed\n";
     exit(0);
@@ -151,6 +181,10 @@ foreach ($listed as $path => $role) {
     } elseif (!isset($files[$path])) {
         $errors[] = "listed in package.xml but not part of the package (see PACKAGE_RULES): $path";
     }
+}
+if (!str_contains((string)file_get_contents($xmlFile), extsrcrelease_xml($files))) {
+    $errors[] = "<extsrcrelease> does not install every role=\"php\" file where it belongs (" . implode(', ',
+        array_map('install_as', array_keys(array_filter($files, fn($r) => $r === 'php')))) . ")";
 }
 foreach (list_files($root, true) as $p) {
     if (role_of($p) !== null && !isset($listed[$p])) {

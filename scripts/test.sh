@@ -87,7 +87,10 @@ phpt_asan() {
   # PHP dlopen()s extensions with RTLD_DEEPBIND, which ASan refuses; the
   # shim drops that flag (tests/asan/nodeepbind.c).
   gcc -shared -fPIC -O2 -o "$dir/nodeepbind.so" tests/asan/nodeepbind.c -ldl || return 1
-  (cd "$dir" && run_phpt "$dir/modules/wspush.so" USE_ZEND_ALLOC=0 ZEND_DONT_UNLOAD_MODULES=1 \
+  # the copy has no ../shared beside it: find Yii 2 from the real root (php-tests/yii.inc)
+  local yii
+  yii=$(php -r 'require "php-tests/yii.inc"; echo wsp_yii_dir();')
+  (cd "$dir" && run_phpt "$dir/modules/wspush.so" YII2_DIR="${YII2_DIR:-$yii}" USE_ZEND_ALLOC=0 ZEND_DONT_UNLOAD_MODULES=1 \
      LD_PRELOAD="$dir/nodeepbind.so $asan_rt" \
      ASAN_OPTIONS="detect_leaks=0:verify_asan_link_order=0" \
      UBSAN_OPTIONS="print_stacktrace=1")
