@@ -114,7 +114,7 @@ const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
 }
 
 /* The first line of a connection when push_token is set must be
- * "AUTH <token>" (SPEC 8). Returns 1 when the line was an AUTH line and
+ * "AUTH <token>" (docs/protocol.md §6). Returns 1 when the line was an AUTH line and
  * was answered "ok", 0 when it is an ordinary line to handle (no token
  * required), -1 when the connection was refused ("fail", then a close).
  * Without a token an AUTH line is answered "ok" too, so backends can be

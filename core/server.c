@@ -384,7 +384,7 @@ static struct evconnlistener *listen_on(wsp_server *srv, const char *addr,
 }
 
 /* Access-control options this build cannot honour are a start error,
- * never ignored (SPEC 8). */
+ * never ignored (README, "Options"). */
 static int access_check(wsp_server *srv, char *errbuf, size_t errlen)
 {
     const wsp_config *c = &srv->cfg;
@@ -516,7 +516,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     srv->ws_lis = listen_on(srv, srv->cfg.ws_listen, ws_accept_cb, &srv->ws_port, NULL,
                             errbuf, errlen);
     if (!srv->ws_lis) { rc = WSP_ERR_LISTEN; goto fail; }
-    /* Anyone who reaches the push port can push to anyone (SPEC 4, defect
+    /* Anyone who reaches the push port can push to anyone (docs/protocol.md, defect
      * 6): off loopback it needs a token, or an explicit push_insecure. */
     srv->push_lis = listen_on(srv, srv->cfg.push_listen, push_accept_cb, &srv->push_port,
                               srv->cfg.push_token || srv->cfg.push_insecure ? NULL

@@ -1,7 +1,8 @@
 <?php
 /*
  * check-package.php - packaging hygiene (STYLE point 19): package.xml must
- * list every file of the package, and nothing that does not exist.
+ * list every file of the package, and nothing that does not exist; and no
+ * shipped file may point outside the package (../shared, the external spec).
  *
  *   php scripts/check-package.php           check; exit 1 with the list of
  *                                           missing / stale entries
@@ -180,6 +181,15 @@ foreach ($listed as $path => $role) {
         $errors[] = "listed in package.xml but does not exist: $path";
     } elseif (!isset($files[$path])) {
         $errors[] = "listed in package.xml but not part of the package (see PACKAGE_RULES): $path";
+    }
+}
+// Shipped files stand on their own: no pointer to the project's reference
+// directory or its spec (docs/protocol.md and docs/delivery.md say it here).
+foreach (array_keys($files) as $path) {
+    foreach (file("$root/$path") ?: [] as $i => $line) {
+        if (preg_match('#\.\./shared/(?!vendor/)|\bSPEC(\.md| [0-9]| section)#', $line)) {
+            $errors[] = "$path:" . ($i + 1) . " points outside the package: " . trim($line);
+        }
     }
 }
 if (!str_contains((string)file_get_contents($xmlFile), extsrcrelease_xml($files))) {
