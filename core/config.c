@@ -418,6 +418,12 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
                      o->name, *value ? "" : ", got \"\"");
             return WSP_ERR_OPTION;
         }
+        /* One signed URL lets anyone test guesses of auth_secret offline. */
+        if (o->off == offsetof(wsp_config, auth_secret) && strlen(value) < 16) {
+            wsp_errf(errbuf, errlen, "%s: expected at least 16 bytes (a random string: "
+                     "a signed URL lets anyone test guesses offline)", o->name);
+            return WSP_ERR_OPTION;
+        }
         return wsp_set_str(field, value, o->name, errbuf, errlen);
     case WSP_OPT_ORIGINS:
         if (wsp_parse_origins(value) != 0) {

@@ -388,14 +388,6 @@ static struct evconnlistener *listen_on(wsp_server *srv, const char *addr,
 static int access_check(wsp_server *srv, char *errbuf, size_t errlen)
 {
     const wsp_config *c = &srv->cfg;
-    if (c->auth_secret) {
-        wsp_errf(errbuf, errlen, "auth_secret is not supported by this build");
-        return -1;
-    }
-    if (c->allowed_origins) {
-        wsp_errf(errbuf, errlen, "allowed_origins is not supported by this build");
-        return -1;
-    }
     if (c->ws_tls_cert || c->ws_tls_key) {
         wsp_errf(errbuf, errlen, "ws_tls_cert/ws_tls_key: TLS is not supported by this build");
         return -1;

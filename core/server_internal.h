@@ -84,6 +84,7 @@ struct wsp_wsconn {
     int64_t  last_active_ms;
     int64_t  close_deadline_ms;
     /* key binding */
+    wsp_key  auth_key;               /* auth_secret: the key the URL was signed for, until bound */
     wsp_keyrec *key;
     wsp_wsconn *key_next, *key_prev;
     /* delivery */
@@ -207,6 +208,14 @@ int  wsp_ws_add(wsp_wsconn *c, const void *data, size_t len);
 void wsp_ws_close_all(wsp_server *srv, uint16_t code);
 void wsp_ws_ping_timer(evutil_socket_t fd, short what, void *arg);
 void wsp_ws_held_timer(evutil_socket_t fd, short what, void *arg);
+
+/* ws_auth.c: access control (allowed_origins, auth_secret); each returns
+ * 1 to go on, 0 when refused (logged and counted; the check that runs
+ * after the 101 also closes the connection with 1008 and a reason). */
+struct wsp_ws_request;
+int  wsp_ws_origin_ok(wsp_wsconn *c, const struct wsp_ws_request *req);
+int  wsp_ws_sig_ok(wsp_wsconn *c, const struct wsp_ws_request *req, const char *buf);
+int  wsp_ws_key_ok(wsp_wsconn *c, const wsp_key *key);
 
 /* push_conn.c */
 void wsp_push_accept(wsp_server *srv, evutil_socket_t fd);

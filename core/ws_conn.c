@@ -166,6 +166,7 @@ void wsp_ws_free_pending(wsp_server *srv)
         if (c->out) evbuffer_free(c->out);
         evutil_closesocket(c->fd);
         wsp_ws_parser_free(&c->parser);
+        wsp_key_free(&c->auth_key);
         free(c->in);
         srv->nconns--;
         free(c);
@@ -238,6 +239,10 @@ static void bind_key(wsp_wsconn *c, const char *data, size_t len)
 {
     wsp_key key;
     if (wsp_key_from_text(data, len, &key) != 0) return;   /* empty: binds nothing */
+    if (c->srv->cfg.auth_secret && !wsp_ws_key_ok(c, &key)) {   /* closed 1008 */
+        wsp_key_free(&key);
+        return;
+    }
     wsp_keyrec *k = wsp_key_get(c->srv, key.id, key.id_len);
     wsp_key_free(&key);
     if (!k) return;
@@ -254,7 +259,10 @@ static void on_message(wsp_wsconn *c, const uint8_t *data, size_t len)
     const char *t; size_t tn;
     wsp_php_trim((const char *)data, len, &t, &tn);
     if (tn == 0) return;
-    if (!c->key) bind_key(c, t, tn);
+    if (!c->key) {
+        bind_key(c, t, tn);
+        if (c->state != WS_OPEN) return;
+    }
     if (c->key && c->key->id[0] == WSP_KEY_WEB && all_digits(t, tn)
         && c->key->id_len - 1 == tn && memcmp(c->key->id + 1, t, tn) == 0) {
         send_frame(c, WSP_WS_OP_TEXT, "biubiubiu", 9);
@@ -381,17 +389,22 @@ static void do_handshake(wsp_wsconn *c)
     int rc = wsp_ws_handshake_parse((const char *)c->in, c->in_len, &req);
     if (rc == 0) return;
     char resp[512];
+    if (rc > 0 && c->srv->cfg.allowed_origins && !wsp_ws_origin_ok(c, &req))
+        rc = -403;
     if (rc < 0) {
         size_t n = wsp_ws_handshake_error(-rc, resp, sizeof(resp));
         wsp_ws_add(c, resp, n);
         c->state = WS_OPEN;    /* lets close() run its normal path */
-        wsp_ws_close(c, 0, "bad handshake");
+        wsp_ws_close(c, 0, rc == -403 ? "origin not allowed" : "bad handshake");
         return;
     }
     size_t n = wsp_ws_handshake_response(&req, resp, sizeof(resp));
     wsp_ws_add(c, resp, n);
     wsp_ws_mark_dirty(c);
     c->state = WS_OPEN;
+    /* After the 101: a refusal is a Close 1008 with a reason the page can read. */
+    if (c->srv->cfg.auth_secret && !wsp_ws_sig_ok(c, &req, (const char *)c->in))
+        return;
     size_t rest = c->in_len - (size_t)rc;
     memmove(c->in, c->in + rc, rest);
     c->in_len = rest;

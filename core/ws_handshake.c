@@ -139,6 +139,8 @@ static int wsp_request_line(wsp_slice l, wsp_ws_request *req)
     if (major < 1 || (major == 1 && minor < 1))
         return -400;
     wsp_copy_trunc(req->path, sizeof(req->path), target);
+    req->target_off = (size_t)(t - l.p);   /* from the line start; made absolute by the caller */
+    req->target_len = target.n;
     return 0;
 }
 
@@ -179,6 +181,7 @@ int wsp_ws_handshake_parse(const char *buf, size_t len, wsp_ws_request *req)
             first = 0;
             if (wsp_request_line(l, req) < 0)
                 return -400;
+            req->target_off += (size_t)(l.p - buf);
             continue;
         }
         /* Obsolete line folding (RFC 7230 3.2.4) is refused. */
@@ -204,7 +207,13 @@ int wsp_ws_handshake_parse(const char *buf, size_t len, wsp_ws_request *req)
         } else if (wsp_slice_ieq(name, "Sec-WebSocket-Version")) {
             version_ok = val.n == 2 && memcmp(val.p, "13", 2) == 0;
         } else if (wsp_slice_ieq(name, "Origin")) {
-            wsp_copy_trunc(req->origin, sizeof(req->origin), val);
+            if (req->has_origin) {
+                req->origin_len = sizeof(req->origin);   /* two: ambiguous, matches nothing */
+            } else {
+                wsp_copy_trunc(req->origin, sizeof(req->origin), val);
+                req->origin_len = val.n;
+            }
+            req->has_origin = 1;
         }
     }
     if (first)
@@ -219,6 +228,33 @@ int wsp_ws_handshake_parse(const char *buf, size_t len, wsp_ws_request *req)
     if (req->accept[0] == '\0')
         return -500;                      /* libcrypto failed (out of memory) */
     return (int)end;
+}
+
+int wsp_ws_origin_allowed(const char *list, const wsp_ws_request *req)
+{
+    if (!req->has_origin)
+        return 1;
+    if (req->origin_len >= sizeof(req->origin))
+        return 0;                         /* truncated: cannot be compared */
+    wsp_slice origin = { req->origin, req->origin_len };
+    wsp_slice all = { list, strlen(list) };
+    size_t start = 0;
+
+    for (size_t i = 0; i <= all.n; i++) {
+        if (i == all.n || all.p[i] == ',') {
+            wsp_slice item = wsp_trim((wsp_slice){ all.p + start, i - start });
+            if (item.n == origin.n && item.n > 0) {
+                size_t j = 0;
+                while (j < item.n && wsp_lower((unsigned char)item.p[j])
+                                     == wsp_lower((unsigned char)origin.p[j]))
+                    j++;
+                if (j == item.n)
+                    return 1;
+            }
+            start = i + 1;
+        }
+    }
+    return 0;
 }
 
 void wsp_ws_accept_key(const char *key, size_t key_len, char out[29])
@@ -273,6 +309,12 @@ size_t wsp_ws_handshake_error(int status, char *out, size_t cap)
                      "HTTP/1.1 426 Upgrade Required\r\n"
                      "Upgrade: websocket\r\n"
                      "Sec-WebSocket-Version: 13\r\n"
+                     "Connection: close\r\n"
+                     "Content-Length: 0\r\n"
+                     "\r\n");
+    } else if (status == 403) {
+        n = snprintf(out, cap,
+                     "HTTP/1.1 403 Forbidden\r\n"
                      "Connection: close\r\n"
                      "Content-Length: 0\r\n"
                      "\r\n");

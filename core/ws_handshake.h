@@ -10,7 +10,11 @@
 
 typedef struct wsp_ws_request {
     char path[512];        /* request target, truncated */
-    char origin[256];      /* Origin header or "" (for allowed_origins, later) */
+    size_t target_off;     /* the whole request target: buf[target_off..+target_len) */
+    size_t target_len;     /*   (the signed query of auth_secret may be long) */
+    char origin[256];      /* Origin header or "" (truncated; origin_len is the real length) */
+    size_t origin_len;
+    int  has_origin;       /* an Origin header was present */
     char accept[32];       /* computed Sec-WebSocket-Accept (base64, NUL-terminated) */
 } wsp_ws_request;
 
@@ -33,10 +37,18 @@ int wsp_ws_handshake_parse(const char *buf, size_t len, wsp_ws_request *req);
 /* Write the 101 response for req into out (cap bytes). Returns its length. */
 size_t wsp_ws_handshake_response(const wsp_ws_request *req, char *out, size_t cap);
 
-/* Write an error response (400, 500, or 426 with Sec-WebSocket-Version:
+/* Write an error response (400, 403, 500, or 426 with Sec-WebSocket-Version:
  * 13; a negative status is taken as the parse result). Returns its length,
  * 0 when cap is too small (the same holds for the 101 response). */
 size_t wsp_ws_handshake_error(int status, char *out, size_t cap);
+
+/* allowed_origins: is the request's Origin one of the comma-separated
+ * origins in list (each trimmed, compared ASCII case-insensitively)? A
+ * request without an Origin header is allowed: only browsers send one, and
+ * Origin is what stops another site's page from opening a connection in
+ * the user's name; a non-browser client can claim any Origin anyway.
+ * Returns 1 allowed, 0 refused (answer 403). */
+int wsp_ws_origin_allowed(const char *list, const wsp_ws_request *req);
 
 /* base64(SHA-1(key + GUID)) into out (at least 29 bytes). */
 void wsp_ws_accept_key(const char *key, size_t key_len, char out[29]);

@@ -28,6 +28,15 @@ final class Server
      *        data_dir, fsync, log_file, close_log_file, log_level, ...).
      *        Values are passed to the core in their string form (true/false
      *        as "1"/"0"). An unknown name or a bad value throws ValueError.
+     *        Access control (README, "Access control"):
+     *        push_token (a push connection's first line must be
+     *        "AUTH <token>"), push_insecure (let push_listen be a
+     *        non-loopback address without push_token), auth_secret (at
+     *        least 16 bytes: WebSocket clients prove their key with
+     *        Client::sign()'s query, else close 1008), allowed_origins
+     *        (comma-separated; another Origin gets 403), ws_tls_cert and
+     *        ws_tls_key (PEM files: the WebSocket listener speaks wss://).
+     *        An option this build cannot honour makes start() throw.
      */
     public function __construct(array $options = []) {}
 

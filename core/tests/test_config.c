@@ -86,7 +86,8 @@ START_TEST(every_option)
     ck_assert(cfg.ping_fallback_after == 1.5);
     ck_assert_int_eq(set("push_token", "s3cret"), WSP_OK);
     ck_assert_str_eq(cfg.push_token, "s3cret");
-    ck_assert_int_eq(set("auth_secret", "k"), WSP_OK);
+    ck_assert_int_eq(set("auth_secret", "k"), WSP_ERR_OPTION);   /* under 16 bytes */
+    ck_assert_int_eq(set("auth_secret", "0123456789abcdef"), WSP_OK);
     ck_assert_int_eq(set("allowed_origins", "https://a.example"), WSP_OK);
     ck_assert_str_eq(err, "");
 }

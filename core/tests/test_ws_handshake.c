@@ -244,6 +244,48 @@ START_TEST(test_error_responses)
 }
 END_TEST
 
+/* The whole request target, however long (the signed query of
+ * auth_secret), and the Origin checks of allowed_origins. */
+START_TEST(test_target_and_origin)
+{
+    wsp_ws_request req;
+    char buf[6000];
+    char target[3000];
+    memset(target, 'a', sizeof(target) - 1);
+    target[0] = '/';
+    target[1] = '?';
+    target[sizeof(target) - 1] = '\0';
+    snprintf(buf, sizeof(buf), "\r\nGET %s HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             "Sec-WebSocket-Version: 13\r\n\r\n", target);
+    ck_assert_int_gt(parse_str(buf, &req), 0);
+    ck_assert_uint_eq(req.target_len, strlen(target));
+    ck_assert(memcmp(buf + req.target_off, target, req.target_len) == 0);
+    ck_assert_int_eq(req.has_origin, 0);
+    ck_assert_int_eq(wsp_ws_origin_allowed("https://a.example", &req), 1);   /* no Origin */
+
+    ck_assert_int_gt(parse_str(good_req, &req), 0);
+    ck_assert(memcmp(good_req + req.target_off, "/chat?x=1", 9) == 0 && req.target_len == 9);
+    ck_assert_int_eq(wsp_ws_origin_allowed("http://example.com", &req), 1);
+    ck_assert_int_eq(wsp_ws_origin_allowed("https://x.example , HTTP://EXAMPLE.COM", &req), 1);
+    ck_assert_int_eq(wsp_ws_origin_allowed("http://example.co", &req), 0);
+    ck_assert_int_eq(wsp_ws_origin_allowed("http://example.com:80", &req), 0);
+    ck_assert_int_eq(wsp_ws_origin_allowed("http://example.comx,https://example.com", &req), 0);
+
+    /* two Origin headers match nothing, not even the first */
+    char two[1024];
+    with_header(two, sizeof(two), "Origin",
+                "Origin: http://example.com\r\nOrigin: http://example.com");
+    ck_assert_int_gt(parse_str(two, &req), 0);
+    ck_assert_int_eq(wsp_ws_origin_allowed("http://example.com", &req), 0);
+
+    char out[256];
+    size_t n = wsp_ws_handshake_error(403, out, sizeof(out));
+    ck_assert_uint_gt(n, 0);
+    ck_assert(strncmp(out, "HTTP/1.1 403 Forbidden\r\n", 24) == 0);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("ws_handshake");
@@ -257,6 +299,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_size_limit);
     tcase_add_test(tc, test_long_fields_truncated);
     tcase_add_test(tc, test_error_responses);
+    tcase_add_test(tc, test_target_and_origin);
     suite_add_tcase(s, tc);
     return s;
 }
