@@ -39,6 +39,8 @@ typedef enum wsp_opt_kind {
     WSP_OPT_ORIGINS,    /* comma-separated Origins */
     WSP_OPT_PATH,       /* non-empty file path */
     WSP_OPT_BOOL,       /* 1/0, true/false, yes/no, on/off */
+    WSP_OPT_LOGFMT,     /* text | json */
+    WSP_OPT_LISTEN_OFF, /* HOST:PORT, "" disables */
 } wsp_opt_kind;
 
 typedef struct wsp_opt {
@@ -71,6 +73,9 @@ static const wsp_opt wsp_opts[] = {
     WSP_OPT(allowed_origins, WSP_OPT_ORIGINS),
     WSP_OPT(ws_tls_cert, WSP_OPT_PATH),
     WSP_OPT(ws_tls_key, WSP_OPT_PATH),
+    WSP_OPT(drain_seconds, WSP_OPT_SECONDS),
+    WSP_OPT(log_format, WSP_OPT_LOGFMT),
+    WSP_OPT(metrics_listen, WSP_OPT_LISTEN_OFF),
 };
 #undef WSP_OPT
 #define WSP_NOPTS (sizeof(wsp_opts) / sizeof(wsp_opts[0]))
@@ -93,7 +98,7 @@ static const size_t wsp_str_fields[] = {
     offsetof(wsp_config, log_file), offsetof(wsp_config, close_log_file),
     offsetof(wsp_config, push_token), offsetof(wsp_config, auth_secret),
     offsetof(wsp_config, allowed_origins), offsetof(wsp_config, ws_tls_cert),
-    offsetof(wsp_config, ws_tls_key),
+    offsetof(wsp_config, ws_tls_key), offsetof(wsp_config, metrics_listen),
 };
 /* Of those, the ones that always have a value (the first six). */
 #define WSP_REQUIRED_STRS 6
@@ -123,6 +128,8 @@ void wsp_config_init(wsp_config *cfg)
     cfg->close_log_file = strdup("runtime/logs/workman_close.log");
     cfg->log_level = WSP_LOG_INFO;
     cfg->ping_fallback_after = 30;
+    cfg->drain_seconds = 5;
+    cfg->log_format = WSP_LOG_TEXT;
 }
 
 void wsp_config_free(wsp_config *cfg)
@@ -340,7 +347,7 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
     if (!o) {
         /* Name the offender and the valid names: a typo should be a
          * one-glance fix. */
-        char known[512];
+        char known[1024];
         size_t used = 0;
         known[0] = '\0';
         for (size_t i = 0; i < WSP_NOPTS && used < sizeof(known); i++)
@@ -357,6 +364,10 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
     field = (char *)cfg + o->off;
 
     switch (o->kind) {
+    case WSP_OPT_LISTEN_OFF:
+        if (!*value)
+            return wsp_set_str(field, value, o->name, errbuf, errlen);
+        /* fall through */
     case WSP_OPT_LISTEN:
         if (wsp_addr_split(value, NULL, 256, NULL, addr_err, sizeof(addr_err)) != WSP_OK) {
             wsp_errf(errbuf, errlen, "%s: %s", o->name, addr_err);
@@ -463,6 +474,14 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
         cfg->fsync = (wsp_fsync_policy)f;
         return WSP_OK;
     }
+    case WSP_OPT_LOGFMT:
+        if (strcmp(value, "text") != 0 && strcmp(value, "json") != 0) {
+            wsp_errf(errbuf, errlen, "%s: expected text or json, got \"%s\"",
+                        o->name, value);
+            return WSP_ERR_OPTION;
+        }
+        cfg->log_format = value[0] == 'j' ? WSP_LOG_JSON : WSP_LOG_TEXT;
+        return WSP_OK;
     case WSP_OPT_LEVEL: {
         int l = wsp_parse_enum(value, wsp_level_names, 4);
         if (l < 0) {

@@ -42,6 +42,11 @@
 /* Worst case of one formatted line: every kept byte escaped as \xHH. */
 #define WSP_LOG_LINE_MAX    (256 + 4 * (WSP_LOG_MSG_MAX + 2 * WSP_LOG_WORD_MAX + \
                                      WSP_LOG_KEY_MAX))
+/* JSON escapes a byte as \u00HH at worst. */
+#define WSP_LOG_JSON_LINE_MAX (256 + 6 * (WSP_LOG_MSG_MAX + 2 * WSP_LOG_WORD_MAX + \
+                                         WSP_LOG_KEY_MAX))
+#define WSP_LOG_BUF_MAX     (WSP_LOG_JSON_LINE_MAX > WSP_LOG_LINE_MAX ? \
+                             WSP_LOG_JSON_LINE_MAX : WSP_LOG_LINE_MAX)
 #define WSP_LOG_OFF         (WSP_LOG_ERROR + 1)   /* level when no file is open */
 
 enum wsp_log_node_kind {
@@ -82,6 +87,8 @@ struct wsp_log {
     int      flush_req;       /* a wsp_log_flush is waiting: write now */
     int      reopen_lost;     /* a reopen whose marker could not be allocated */
     uint64_t dropped;         /* atomic (__atomic builtins) */
+    uint64_t dropped_reported;/* writer thread: drops already told in a line */
+    int      format;          /* wsp_log_format, set before the first line */
     pthread_t thread;
     wsp_log_out main, close;
 };
@@ -183,6 +190,32 @@ static void wsp_log_out_reopen(wsp_log *lg, wsp_log_out *o)
     o->fd = fd;
 }
 
+static size_t wsp_log_format_line(const wsp_log *lg, char *buf, const char *event,
+                                  uint64_t conn_id, const char *key, size_t key_len,
+                                  uint64_t seq_from, uint64_t seq_to, const char *result,
+                                  const char *content, size_t content_len, size_t content_max,
+                                  int free_text);
+
+/* Writer thread: lines lost since the last report get a line of their own
+ * (event log_dropped, result = how many), so a gap in the log is visible in
+ * the log itself, not only in /metrics. */
+static void wsp_log_report_drops(wsp_log *lg)
+{
+    uint64_t d = __atomic_load_n(&lg->dropped, __ATOMIC_RELAXED);
+    char buf[WSP_LOG_BUF_MAX], num[24];
+    size_t n;
+
+    if (d == lg->dropped_reported || lg->main.fd < 0)
+        return;
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)(d - lg->dropped_reported));
+    lg->dropped_reported = d;
+    n = wsp_log_format_line(lg, buf, "log_dropped", 0, NULL, 0, 0, 0, num,
+                            "log lines lost (queue over its cap, or a failed write)",
+                            54, WSP_LOG_CONTENT_MAX, 1);
+    wsp_log_out_add(lg, &lg->main, buf, n);
+    wsp_log_out_flush(lg, &lg->main);
+}
+
 static void *wsp_log_writer(void *arg)
 {
     wsp_log *lg = arg;
@@ -242,12 +275,14 @@ static void *wsp_log_writer(void *arg)
             wsp_log_out_flush(lg, &lg->main);
         if (lg->close.fd >= 0)
             wsp_log_out_flush(lg, &lg->close);
+        wsp_log_report_drops(lg);
 
         pthread_mutex_lock(&lg->mu);
         lg->done_gen = gen;
         pthread_cond_broadcast(&lg->done);
     }
     pthread_mutex_unlock(&lg->mu);
+    wsp_log_report_drops(lg);   /* what the last batch did not tell */
     return NULL;
 }
 
@@ -476,6 +511,12 @@ uint64_t wsp_log_dropped(const wsp_log *lg)
     return lg ? __atomic_load_n(&lg->dropped, __ATOMIC_RELAXED) : 0;
 }
 
+void wsp_log_set_format(wsp_log *lg, wsp_log_format format)
+{
+    if (lg)
+        lg->format = (int)format;
+}
+
 void wsp_log_set_queue_cap(wsp_log *lg, size_t bytes)
 {
     if (!lg)
@@ -622,9 +663,155 @@ static size_t wsp_log_head(char *buf, const char *event, uint64_t conn_id,
     return n;
 }
 
+/* ---- JSON (log_format = json) ---- */
+
+/* Length of the valid UTF-8 sequence at s[0..n), 0 when there is none. */
+static size_t wsp_utf8_seq(const unsigned char *s, size_t n)
+{
+    size_t len;
+    unsigned char c = s[0];
+
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4;
+    else return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    /* overlongs and surrogates (RFC 3629) */
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F)
+        || (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return len;
+}
+
+/* A JSON string of s[0..len) cut to max bytes, or null. Bytes that are not
+ * UTF-8 are written as \u00HH so every line stays valid JSON. */
+static size_t wsp_log_json_str(char *out, const char *s, size_t len, size_t max)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *o = out;
+    size_t n;
+
+    if (!s) {
+        memcpy(out, "null", 4);
+        return 4;
+    }
+    n = wsp_utf8_cut(s, len, max);
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        size_t sl;
+        if (c == '"' || c == '\\') {
+            *o++ = '\\'; *o++ = (char)c;
+        } else if (c == '\n') {
+            *o++ = '\\'; *o++ = 'n';
+        } else if (c == '\r') {
+            *o++ = '\\'; *o++ = 'r';
+        } else if (c == '\t') {
+            *o++ = '\\'; *o++ = 't';
+        } else if (c < 0x20 || c == 0x7f) {
+            memcpy(o, "\\u00", 4); o += 4;
+            *o++ = hex[c >> 4]; *o++ = hex[c & 15];
+        } else if (c < 0x80) {
+            *o++ = (char)c;
+        } else if ((sl = wsp_utf8_seq((const unsigned char *)s + i, n - i)) > 0) {
+            memcpy(o, s + i, sl);
+            o += sl;
+            i += sl - 1;
+        } else {
+            memcpy(o, "\\u00", 4); o += 4;
+            *o++ = hex[c >> 4]; *o++ = hex[c & 15];
+        }
+    }
+    *o++ = '"';
+    return (size_t)(o - out);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.mmm+hhmm" (ISO 8601, local time with its offset). */
+static size_t wsp_log_time_iso(char *out)
+{
+    static __thread time_t last_sec = (time_t)-1;
+    static __thread char last[40];
+    static __thread size_t zlen;
+    struct timespec ts;
+    struct tm tm;
+    unsigned ms;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (ts.tv_sec != last_sec) {
+        localtime_r(&ts.tv_sec, &tm);
+        strftime(last, 20, "%Y-%m-%dT%H:%M:%S", &tm);
+        zlen = strftime(last + 20, sizeof(last) - 20, "%z", &tm);
+        last_sec = ts.tv_sec;
+    }
+    memcpy(out, last, 19);
+    ms = (unsigned)(ts.tv_nsec / 1000000) % 1000;
+    out[19] = '.';
+    out[20] = (char)('0' + ms / 100);
+    out[21] = (char)('0' + ms / 10 % 10);
+    out[22] = (char)('0' + ms % 10);
+    memcpy(out + 23, last + 20, zlen);
+    return 23 + zlen;
+}
+
+#define LIT(lit) (memcpy(buf + n, lit, sizeof(lit) - 1), n += sizeof(lit) - 1)
+
+static size_t wsp_log_json_line(char *buf, const char *event, uint64_t conn_id,
+                                const char *key, size_t key_len, uint64_t seq_from,
+                                uint64_t seq_to, const char *result,
+                                const char *content, size_t content_len, size_t content_max)
+{
+    size_t n = 0;
+
+    LIT("{\"time\":\"");
+    n += wsp_log_time_iso(buf + n);
+    LIT("\",\"event\":");
+    n += wsp_log_json_str(buf + n, event, event ? strlen(event) : 0, WSP_LOG_WORD_MAX);
+    LIT(",\"connId\":");
+    if (conn_id) n += wsp_log_u64(buf + n, conn_id); else LIT("null");
+    LIT(",\"key\":");
+    n += wsp_log_json_str(buf + n, key, key_len, WSP_LOG_KEY_MAX);
+    LIT(",\"seq\":");
+    if (seq_from || seq_to) n += wsp_log_u64(buf + n, seq_from); else LIT("null");
+    LIT(",\"seqTo\":");
+    if (seq_from || seq_to) n += wsp_log_u64(buf + n, seq_to > seq_from ? seq_to : seq_from);
+    else LIT("null");
+    LIT(",\"result\":");
+    n += wsp_log_json_str(buf + n, result, result ? strlen(result) : 0, WSP_LOG_WORD_MAX);
+    LIT(",\"content\":");
+    n += wsp_log_json_str(buf + n, content, content_len, content_max);
+    LIT("}\n");
+    return n;
+}
+#undef LIT
+
+/* The one place a line's format is chosen: text (SPEC 9) or JSON. buf holds
+ * WSP_LOG_BUF_MAX bytes; the line ends in '\n'. */
+static size_t wsp_log_format_line(const wsp_log *lg, char *buf, const char *event,
+                                  uint64_t conn_id, const char *key, size_t key_len,
+                                  uint64_t seq_from, uint64_t seq_to, const char *result,
+                                  const char *content, size_t content_len, size_t content_max,
+                                  int free_text)
+{
+    size_t n;
+
+    if (lg->format == WSP_LOG_JSON)
+        return wsp_log_json_line(buf, event, conn_id, key, key_len, seq_from, seq_to,
+                                 result, content, content_len, content_max);
+    n = wsp_log_head(buf, event, conn_id, key, key_len, seq_from, seq_to, result);
+    /* A client's content has its spaces escaped (it cannot forge a field);
+     * the server's own free text (wsp_log_msg) keeps them. */
+    n += wsp_log_field(buf + n, content, content_len, content_max, !free_text);
+    buf[n++] = '\n';
+    return n;
+}
+
 void wsp_log_write(wsp_log *lg, const wsp_log_rec *r)
 {
-    char buf[WSP_LOG_LINE_MAX];
+    char buf[WSP_LOG_BUF_MAX];
     size_t n;
     int both;
 
@@ -633,10 +820,9 @@ void wsp_log_write(wsp_log *lg, const wsp_log_rec *r)
     both = r->to_close_log && lg->close.path;
     if (!lg->main.path && !both)
         return;   /* only the close log is open and this is not a close */
-    n = wsp_log_head(buf, r->event, r->conn_id, r->key, r->key_len,
-                     r->seq_from, r->seq_to, r->result);
-    n += wsp_log_field(buf + n, r->content, r->content_len, WSP_LOG_CONTENT_MAX, 1);
-    buf[n++] = '\n';
+    n = wsp_log_format_line(lg, buf, r->event, r->conn_id, r->key, r->key_len,
+                            r->seq_from, r->seq_to, r->result, r->content,
+                            r->content_len, WSP_LOG_CONTENT_MAX, 0);
     wsp_log_queue_text(lg, buf, n, both ? WSP_LOG_NODE_BOTH : WSP_LOG_NODE_MAIN);
 }
 
@@ -644,7 +830,7 @@ void wsp_log_msg(wsp_log *lg, wsp_log_level level, const char *event,
                  const char *fmt, ...)
 {
     char text[WSP_LOG_MSG_MAX + 1];
-    char buf[WSP_LOG_LINE_MAX];
+    char buf[WSP_LOG_BUF_MAX];
     va_list ap;
     int tl;
     size_t n;
@@ -656,11 +842,10 @@ void wsp_log_msg(wsp_log *lg, wsp_log_level level, const char *event,
     va_end(ap);
     if (tl < 0)
         tl = 0;
-    /* Same shape as an event line, so one parser reads the whole file. */
-    n = wsp_log_head(buf, event, 0, NULL, 0, 0, 0, NULL);
-    /* vsnprintf may have cut inside a character; cut one byte shorter on a
+    /* Same shape as an event line, so one parser reads the whole file.
+     * vsnprintf may have cut inside a character; cut one byte shorter on a
      * boundary (text[WSP_LOG_MSG_MAX] is the NUL, readable). */
-    n += wsp_log_escape(buf + n, text, wsp_utf8_cut(text, strlen(text), WSP_LOG_MSG_MAX - 1), 0);
-    buf[n++] = '\n';
+    n = wsp_log_format_line(lg, buf, event, 0, NULL, 0, 0, 0, NULL, text, strlen(text),
+                            WSP_LOG_MSG_MAX - 1, 1);
     wsp_log_queue_text(lg, buf, n, WSP_LOG_NODE_MAIN);
 }

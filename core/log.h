@@ -53,6 +53,9 @@ void wsp_log_msg(wsp_log *lg, wsp_log_level level, const char *event,
 /* Lines lost: dropped because the queue was over its cap, or not written
  * because write(2) failed. NULL-safe (0). */
 uint64_t wsp_log_dropped(const wsp_log *lg);
+/* Line format (text by default). Call once, right after wsp_log_open and
+ * before any line is written. NULL-safe. */
+void wsp_log_set_format(wsp_log *lg, wsp_log_format format);
 /* Cap on the bytes of text queued for the writer (default 8 MiB). A line
  * that would go over it is dropped and counted. Tests set a tiny cap. */
 void wsp_log_set_queue_cap(wsp_log *lg, size_t bytes);

@@ -312,6 +312,7 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
         if (srv->cfg.fsync == WSP_FSYNC_EVERYSEC || srv->cfg.fsync == WSP_FSYNC_OFF)
             *ticket = 0;
     }
+    wsp_metrics_commit_begin(srv, *ticket);
     /* Delivery never waits on the store: write now, reply after commit. */
     for (wsp_wsconn *c = k->conns; c; c = c->key_next) {
         if (!conn_live(c)) continue;
@@ -385,6 +386,7 @@ void wsp_outbox_unbind(wsp_wsconn *c, int broken)
             wsp_msg *n = m->next;
             if (m->seq > c->confirmed_upto) {
                 m->tries++;
+                srv->st.retried++;
                 if (!first) first = m->seq;
                 last = m->seq;
                 if ((int)m->tries >= srv->cfg.retry_max)

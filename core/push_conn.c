@@ -257,3 +257,9 @@ int wsp_push_idle(wsp_server *srv)
             return 0;
     return 1;
 }
+
+void wsp_push_stop_reading(wsp_server *srv)
+{
+    for (wsp_pushconn *p = srv->push_conns; p; p = p->next)
+        bufferevent_disable(p->bev, EV_READ);
+}

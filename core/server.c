@@ -74,6 +74,7 @@ static char *dup_bytes(const char *s, size_t n)
 void wsp_emit_event(wsp_server *srv, wsp_event_type type, uint64_t conn_id,
                     const wsp_keyrec *key, const char *data, size_t data_len)
 {
+    if (atomic_load_explicit(&srv->ops.events_off, memory_order_relaxed)) return;
     wsp_evnode *n = calloc(1, sizeof(*n));
     if (!n) return;
     n->ev.type = type;
@@ -146,11 +147,13 @@ static void durable_ev_cb(evutil_socket_t fd, short what, void *arg)
     wsp_server *srv = arg;
     wsp_push_release_replies(srv);
     release_waiting_cmds(srv);
+    wsp_metrics_commit_done(srv);
 }
 
 static void store_durable(void *arg, uint64_t upto, int err)
 {
     wsp_server *srv = arg;   /* store writer thread */
+    atomic_store(&srv->ops.store_failing, err != 0);   /* /healthz */
     if (err) {
         /* The loop reads this before durable_upto (release/acquire pair). */
         srv->tickets_failed_upto = upto;
@@ -218,25 +221,10 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
         }
         break;
     }
-    case CMD_STATS: {
-        wsp_stats *s = c->stats;
-        *s = srv->st;
-        s->connections = srv->nconns;
-        s->bound = srv->nbound;
-        s->keys = srv->keys.count;
-        s->outbox_depth = srv->outbox_depth;
-        s->outbox_bytes = srv->outbox_bytes;
-        s->store_bytes = srv->store && srv->store_ops->disk_bytes
-                         ? srv->store_ops->disk_bytes(srv->store) : 0;
-        s->oldest_age = srv->g_head ? (wsp_now_ms(srv) - srv->g_head->push_ms) / 1000.0 : 0;
-        s->fallback_connections = srv->nfallback;
-        s->log_dropped = wsp_log_dropped(srv->log);
-        pthread_mutex_lock(&srv->ev_mu);
-        s->events_dropped = srv->ev_dropped;
-        pthread_mutex_unlock(&srv->ev_mu);
+    case CMD_STATS:
+        wsp_stats_collect(srv, c->stats);   /* metrics.c: the same numbers as /metrics */
         c->rc = WSP_OK;
         break;
-    }
     }
     if ((c->type == CMD_PUSH || c->type == CMD_PUSH_LINE) && c->ticket
         && c->ticket > atomic_load(&srv->durable_upto)) {
@@ -273,34 +261,71 @@ static int drained(wsp_server *srv)
     return wsp_push_idle(srv) && srv->wait_head == NULL;
 }
 
-static void finish_stop(wsp_server *srv)
+/* How long, after the drain, the 1001 closes and the replies to push lines
+ * already read may take to go out (replies wait for the store's commit). */
+#define STOP_FLUSH_MS 2000
+
+static int64_t drain_deadline(wsp_server *srv)
 {
-    srv->stopping = 2;
-    wsp_ws_close_all(srv, WSP_WS_CLOSE_GOING_AWAY);
-    wsp_ws_flush_all(srv);
+    return __atomic_load_n(&srv->drain_deadline_ms, __ATOMIC_ACQUIRE);
+}
+
+/* Stop phase 3: everything that could go out went out (or ran out of time). */
+static void end_loop(wsp_server *srv)
+{
+    srv->stopping = 3;
     wsp_push_close_all(srv);
     release_waiting_cmds(srv);
     event_base_loopbreak(srv->base);
 }
 
+/* Stop phase 2: the drain is over; close WebSockets with 1001 and let them
+ * and the pending push replies flush. */
+static void finish_stop(wsp_server *srv)
+{
+    srv->stopping = 2;
+    srv->ops.final_deadline_ms = wsp_now_ms(srv) + STOP_FLUSH_MS;
+    wsp_ws_close_all(srv, WSP_WS_CLOSE_GOING_AWAY);
+    wsp_ws_flush_all(srv);
+    release_waiting_cmds(srv);
+}
+
+/* Called at every sweep and stop request while stopping. */
+static void stop_progress(wsp_server *srv)
+{
+    int64_t now = wsp_now_ms(srv);
+    if (srv->stopping == 1 && (drained(srv) || now >= drain_deadline(srv)))
+        finish_stop(srv);
+    if (srv->stopping == 2 && ((wsp_push_idle(srv) && srv->all_conns == NULL)
+                               || now >= srv->ops.final_deadline_ms))
+        end_loop(srv);
+}
+
 static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
     wsp_server *srv = arg;
+    wsp_metrics_tick(srv);
     wsp_ws_sweep(srv);
     wsp_outbox_expire(srv);
-    if (srv->stopping == 1 && (drained(srv) || wsp_now_ms(srv) >= srv->drain_deadline_ms))
-        finish_stop(srv);
+    if (srv->stopping) stop_progress(srv);
 }
 
 static void stop_cb(evutil_socket_t fd, short what, void *arg)
 {
     wsp_server *srv = arg;
-    if (srv->stopping) return;
-    srv->stopping = 1;
-    /* Stop accepting; existing connections get the drain time. */
-    if (srv->ws_lis) { evconnlistener_free(srv->ws_lis); srv->ws_lis = NULL; }
-    if (srv->push_lis) { evconnlistener_free(srv->push_lis); srv->push_lis = NULL; }
-    if (drained(srv) || wsp_now_ms(srv) >= srv->drain_deadline_ms) finish_stop(srv);
+    if (!srv->stopping) {
+        srv->stopping = 1;
+        /* Stop accepting and reading push lines; existing connections get
+         * the drain time, lines already read get their replies. */
+        if (srv->ws_lis) { evconnlistener_free(srv->ws_lis); srv->ws_lis = NULL; }
+        if (srv->push_lis) { evconnlistener_free(srv->push_lis); srv->push_lis = NULL; }
+        wsp_push_stop_reading(srv);
+        wsp_log_msg(srv->log, WSP_LOG_INFO, "stopping", "drain until all is confirmed, "
+                    "at most %.1f s", (drain_deadline(srv) - wsp_now_ms(srv)) / 1000.0);
+    } else if (srv->stopping == 2 && drain_deadline(srv) <= wsp_now_ms(srv)) {
+        srv->ops.final_deadline_ms = wsp_now_ms(srv);   /* asked again: now */
+    }
+    stop_progress(srv);
 }
 
 static void ws_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
@@ -324,6 +349,10 @@ static void *loop_main(void *arg)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     event_base_loop(srv->base, EVLOOP_NO_EXIT_ON_EMPTY);
+    pthread_mutex_lock(&srv->cmd_mu);
+    srv->ops.loop_done = 1;            /* wsp_server_wait_stopped */
+    pthread_cond_broadcast(&srv->cmd_cv);
+    pthread_mutex_unlock(&srv->cmd_mu);
     return NULL;
 }
 
@@ -395,6 +424,13 @@ static int access_check(wsp_server *srv, char *errbuf, size_t errlen)
     return 0;
 }
 
+struct evconnlistener *wsp_listen_on(wsp_server *srv, const char *addr,
+                                     evconnlistener_cb cb, int *port,
+                                     char *errbuf, size_t errlen)
+{
+    return listen_on(srv, addr, cb, port, errbuf, errlen);
+}
+
 /* ---- public API ---- */
 
 wsp_server *wsp_server_new(const wsp_config *cfg)
@@ -417,6 +453,7 @@ static void teardown(wsp_server *srv)
 {
     if (srv->ws_lis) { evconnlistener_free(srv->ws_lis); srv->ws_lis = NULL; }
     if (srv->push_lis) { evconnlistener_free(srv->push_lis); srv->push_lis = NULL; }
+    wsp_metrics_close(srv);
     /* Connections still allocated after a stop are freed here. */
     for (wsp_wsconn *c = srv->all_conns; c; ) {
         wsp_wsconn *n = c->all_next;
@@ -470,6 +507,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     srv->log = wsp_log_open(srv->cfg.log_file, srv->cfg.close_log_file,
                             srv->cfg.log_level, errbuf, errlen);
     if (!srv->log) { rc = WSP_ERR_OPTION; goto fail; }
+    wsp_log_set_format(srv->log, srv->cfg.log_format);
     srv->durable_ev = event_new(srv->base, -1, 0, durable_ev_cb, srv);
     srv->store_ops = wsp_store_find(srv->cfg.store);   /* config.c checked it */
     if (!srv->store_ops) {
@@ -516,6 +554,8 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
                                 "or push_insecure=1 to accept pushes from anyone who "
                                 "can reach it", errbuf, errlen);
     if (!srv->push_lis) { rc = WSP_ERR_LISTEN; goto fail; }
+    if ((rc = wsp_metrics_start(srv, iv, errbuf, errlen)) != WSP_OK) goto fail;
+    srv->ops.loop_done = 0;
     char wh[256] = "", ph[256] = "";
     int unused_port;
     wsp_addr_split(srv->cfg.ws_listen, wh, sizeof(wh), &unused_port, NULL, 0);
@@ -538,17 +578,67 @@ fail:
     return rc;
 }
 
+int wsp_server_reopen_logs(wsp_server *srv)
+{
+    if (!srv->running) return WSP_ERR_STATE;
+    wsp_log_reopen(srv->log);
+    atomic_fetch_add(&srv->ops.log_reopens, 1);
+    /* The first line of the new file says why it exists. */
+    wsp_log_msg(srv->log, WSP_LOG_INFO, "reopen", "log files reopened");
+    return WSP_OK;
+}
+
+int wsp_server_stop_request(wsp_server *srv, double drain_seconds)
+{
+    if (!srv->thread_started) return WSP_ERR_STATE;
+    if (drain_seconds < 0) drain_seconds = srv->cfg.drain_seconds;
+    struct timeval tv;
+    evutil_gettimeofday(&tv, NULL);
+    int64_t want = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000
+                   + (int64_t)(drain_seconds * 1000.0);
+    /* Only ever shortened: the first request sets it, later ones cut it. */
+    pthread_mutex_lock(&srv->cmd_mu);
+    if (!srv->stop_requested || want < drain_deadline(srv))
+        __atomic_store_n(&srv->drain_deadline_ms, want, __ATOMIC_RELEASE);
+    srv->stop_requested = 1;
+    pthread_mutex_unlock(&srv->cmd_mu);
+    event_active(srv->stop_ev, EV_TIMEOUT, 0);
+    return WSP_OK;
+}
+
+int wsp_server_wait_stopped(wsp_server *srv, double timeout)
+{
+    if (!srv->thread_started) return 1;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long ns = ts.tv_nsec + (long long)((timeout - (long long)timeout) * 1e9);
+    ts.tv_sec += (time_t)timeout + ns / 1000000000LL;
+    ts.tv_nsec = ns % 1000000000LL;
+    pthread_mutex_lock(&srv->cmd_mu);
+    while (!srv->ops.loop_done)
+        if (pthread_cond_timedwait(&srv->cmd_cv, &srv->cmd_mu, &ts) == ETIMEDOUT) break;
+    int done = srv->ops.loop_done;
+    pthread_mutex_unlock(&srv->cmd_mu);
+    return done;
+}
+
+void wsp_server_set_events(wsp_server *srv, int on)
+{
+    atomic_store(&srv->ops.events_off, !on);
+}
+
+int wsp_server_metrics_port(wsp_server *srv)
+{
+    return srv->running ? srv->ops.metrics_port : 0;
+}
+
 int wsp_server_stop(wsp_server *srv, double drain_seconds)
 {
     if (!srv->thread_started) return WSP_OK;
     if (drain_seconds < 0) drain_seconds = 0;
-    struct timeval tv;
-    evutil_gettimeofday(&tv, NULL);
-    /* Written before the wakeup; read by the loop after it. */
-    srv->drain_deadline_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000
-                             + (int64_t)(drain_seconds * 1000.0);
-    event_active(srv->stop_ev, EV_TIMEOUT, 0);
+    wsp_server_stop_request(srv, drain_seconds);
     pthread_join(srv->thread, NULL);
+    srv->stop_requested = 0;
     srv->thread_started = 0;
     srv->running = 0;
     wsp_log_msg(srv->log, WSP_LOG_INFO, "stop", "held=%llu",

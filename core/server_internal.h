@@ -18,6 +18,7 @@
 #include "wsp.h"
 #include "keys_canon.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "ws_frame.h"
 
@@ -179,10 +180,12 @@ struct wsp_server {
     wsp_pushconn *push_conns;
     uint64_t next_conn_id;
     uint64_t nconns, nbound, nfallback;
-    int stopping;                     /* stop requested: draining */
+    int stopping;                     /* 1 draining, 2 closing/flushing, 3 done */
+    int stop_requested;               /* under cmd_mu */
     int64_t drain_deadline_ms;
 
     wsp_stats st;                     /* counters (loop thread) */
+    wsp_ops ops;                      /* metrics, health, lifecycle (metrics.h) */
     uint8_t *rbuf; size_t rbuf_cap;   /* shared read buffer */
 };
 
@@ -194,6 +197,11 @@ void wsp_emit_event(wsp_server *srv, wsp_event_type type, uint64_t conn_id,
 void wsp_log_ev(wsp_server *srv, wsp_log_level lvl, const char *event, uint64_t conn,
                 const wsp_keyrec *key, uint64_t seq_from, uint64_t seq_to,
                 const char *result, const char *content, size_t content_len);
+
+/* Bind a listener on addr ("HOST:PORT"); *port gets the bound port. */
+struct evconnlistener *wsp_listen_on(wsp_server *srv, const char *addr,
+                                     evconnlistener_cb cb, int *port,
+                                     char *errbuf, size_t errlen);
 
 /* ws_conn.c */
 void wsp_ws_accept(wsp_server *srv, evutil_socket_t fd);
@@ -208,6 +216,10 @@ int  wsp_ws_add(wsp_wsconn *c, const void *data, size_t len);
 void wsp_ws_close_all(wsp_server *srv, uint16_t code);
 void wsp_ws_ping_timer(evutil_socket_t fd, short what, void *arg);
 void wsp_ws_held_timer(evutil_socket_t fd, short what, void *arg);
+/* Answer a plain HTTP request (/metrics, /healthz) on a connection still in
+ * its handshake with data[0..len), then close it (no close event, no close
+ * log line: a scrape is not a client). */
+void wsp_ws_http_reply(wsp_wsconn *c, const char *data, size_t len);
 
 /* ws_auth.c: access control (allowed_origins, auth_secret); each returns
  * 1 to go on, 0 when refused (logged and counted; the check that runs
@@ -222,6 +234,8 @@ void wsp_push_accept(wsp_server *srv, evutil_socket_t fd);
 void wsp_push_release_replies(wsp_server *srv);
 void wsp_push_close_all(wsp_server *srv);
 int  wsp_push_idle(wsp_server *srv);   /* no reply pending or unsent */
+/* Graceful stop: read no more push lines (those read are still answered). */
+void wsp_push_stop_reading(wsp_server *srv);
 /* One push line -> static reply text ("ok\n"...) and the store ticket. */
 const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
                                  uint64_t *ticket);

@@ -184,6 +184,7 @@ void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)
     idle_unlink(c);
     if (c->fallback) { c->fallback = 0; srv->nfallback--; }
     wsp_keyrec *k = c->key;
+    srv->st.closed_by_reason[wsp_close_reason_class(code, reason)]++;
     wsp_emit_event(srv, WSP_EV_CLOSE, c->id, k, reason, strlen(reason));
     {
         char res[96];
@@ -386,6 +387,7 @@ static int handle_frames(wsp_wsconn *c, uint8_t *buf, size_t len, size_t *used)
 static void do_handshake(wsp_wsconn *c)
 {
     wsp_ws_request req;
+    if (wsp_metrics_ws_http(c, (const char *)c->in, c->in_len)) return;   /* /metrics, /healthz */
     int rc = wsp_ws_handshake_parse((const char *)c->in, c->in_len, &req);
     if (rc == 0) return;
     char resp[512];
@@ -685,4 +687,16 @@ void wsp_ws_sweep(wsp_server *srv)
         }
         c = n;
     }
+}
+
+void wsp_ws_http_reply(wsp_wsconn *c, const char *data, size_t len)
+{
+    wsp_server *srv = c->srv;
+    srv->st.closed_by_reason[WSP_CLOSE_R_HTTP]++;
+    wsp_ws_add(c, data, len);
+    c->state = WS_CLOSING;
+    set_events(c, 0);
+    idle_unlink(c);
+    c->close_deadline_ms = wsp_now_ms(srv) + CLOSE_LINGER_MS;
+    wsp_ws_mark_dirty(c);
 }

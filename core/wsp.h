@@ -48,6 +48,11 @@ typedef enum wsp_log_level {
     WSP_LOG_DEBUG = 0, WSP_LOG_INFO, WSP_LOG_WARN, WSP_LOG_ERROR,
 } wsp_log_level;
 
+typedef enum wsp_log_format {
+    WSP_LOG_TEXT = 0,      /* "time event conn= key= seq= result= content=" */
+    WSP_LOG_JSON,          /* one JSON object per line (docs/logs.md) */
+} wsp_log_format;
+
 /* Options (README, "Options"). Strings are owned by the config (strdup'd by
  * wsp_config_set, freed by wsp_config_free). */
 typedef struct wsp_config {
@@ -73,6 +78,10 @@ typedef struct wsp_config {
     char   *allowed_origins;    /* NULL, or comma-separated Origins; any other gets 403 */
     char   *ws_tls_cert;        /* PEM certificate chain: ws_listen speaks wss:// */
     char   *ws_tls_key;         /* PEM private key for ws_tls_cert */
+    /* operations (docs/operations.md) */
+    double  drain_seconds;      /* graceful stop on SIGTERM/SIGINT (Server::run), 5 */
+    wsp_log_format log_format;  /* text */
+    char   *metrics_listen;     /* "" = /metrics on the WS port, loopback peers only */
 } wsp_config;
 
 /* Fill *cfg with the defaults. Strings are malloc'd (free with
@@ -129,6 +138,27 @@ int  wsp_server_push_line(wsp_server *srv, const char *line, size_t len,
 /* 1 when the key has a live bound connection, 0 if not, <0 on error. */
 int  wsp_server_is_online(wsp_server *srv, const char *key, size_t key_len);
 
+/* Why WebSocket connections closed (wsp_stats.closed_by_reason). */
+typedef enum wsp_close_reason {
+    WSP_CLOSE_R_CLIENT = 0,     /* the client sent a Close */
+    WSP_CLOSE_R_PEER,           /* TCP closed or reset by the peer */
+    WSP_CLOSE_R_TIMEOUT,        /* heartbeat_timeout */
+    WSP_CLOSE_R_PROTOCOL,       /* bad frame, bad UTF-8, frame too big */
+    WSP_CLOSE_R_HANDSHAKE,      /* bad opening handshake */
+    WSP_CLOSE_R_SHUTDOWN,       /* server stop (1001) */
+    WSP_CLOSE_R_WRITE_ERROR,
+    WSP_CLOSE_R_OOM,
+    WSP_CLOSE_R_HTTP,           /* a /metrics or /healthz request answered */
+    WSP_CLOSE_R_BEHIND,         /* 4001: fell behind what the outbox holds */
+    WSP_CLOSE_R_OTHER,
+    WSP_CLOSE_NREASONS
+} wsp_close_reason;
+/* "client", "peer", ... (the label of wspush_closes_total). */
+const char *wsp_close_reason_name(int reason);
+/* Upper bounds of the store commit latency histogram, seconds. */
+#define WSP_COMMIT_BOUNDS 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10
+#define WSP_COMMIT_NBUCKETS 14   /* the bounds above and +Inf */
+
 typedef struct wsp_stats {
     uint64_t connections;       /* open WebSocket connections */
     uint64_t bound;             /* of those, bound to a key */
@@ -151,8 +181,52 @@ typedef struct wsp_stats {
     uint64_t push_auth_failed;  /* push connections refused: missing or wrong push_token */
     uint64_t ws_auth_refused;   /* WebSocket connections closed 1008: signature or key mismatch */
     uint64_t origin_refused;    /* handshakes answered 403: Origin not in allowed_origins */
+    /* operations (core/metrics.c; /metrics shows every field) */
+    uint64_t conns_handshake;   /* connections by state: before the 101 */
+    uint64_t conns_unbound;     /* open, no key yet */
+    uint64_t conns_web;         /* open, bound to a web key ("5") */
+    uint64_t conns_client;      /* open, bound to an add-in (client) key */
+    uint64_t conns_closing;     /* close sent, flushing */
+    uint64_t retried;           /* unconfirmed messages kept for replay after a broken connection */
+    uint64_t closed_by_reason[WSP_CLOSE_NREASONS];   /* names: wsp_close_reason_name */
+    uint64_t commit_count;      /* store commits a push waited for */
+    double   commit_seconds_sum;
+    uint64_t commit_buckets[WSP_COMMIT_NBUCKETS];    /* per bucket, not cumulative */
+    double   loop_lag_seconds;  /* worst timer lateness over the last 10-20 s */
+    uint64_t log_reopens;       /* SIGUSR1 / SIGHUP / wsp_server_reopen_logs */
+    int      healthy;           /* 1 serving; 0 stopping or the store failing */
+    int      stopping;
+    int      store_failing;     /* the store's last commit failed */
 } wsp_stats;
 int  wsp_server_stats(wsp_server *srv, wsp_stats *out);
+
+/* ---- lifecycle for the process owner (Server::run, bin/wspush serve) ----
+ * The core installs no signal handlers: the owner waits for signals (the
+ * ext blocks them and uses sigwaitinfo) and calls these, from any thread
+ * but the loop thread. */
+
+/* Reopen both log files (logrotate's postrotate: SIGUSR1). Lines queued
+ * before the call go to the old file, later ones to the new. Returns
+ * WSP_OK or WSP_ERR_STATE when not running. */
+int  wsp_server_reopen_logs(wsp_server *srv);
+/* Begin a graceful stop and return at once: stop accepting connections and
+ * reading push lines, give connections up to drain_seconds (< 0: the
+ * drain_seconds option) to receive and confirm what they were written, then
+ * close them with 1001, answer every push line already read once the store
+ * committed it, and end the loop. Calling it again can only shorten the
+ * drain (0 = now: what a second SIGTERM does). Follow with
+ * wsp_server_wait_stopped and wsp_server_stop (which commits the store).
+ * Returns WSP_OK, or WSP_ERR_STATE when not running. */
+int  wsp_server_stop_request(wsp_server *srv, double drain_seconds);
+/* Wait up to timeout seconds for the loop to end after a stop request.
+ * 1 when it ended (or never ran), 0 on timeout. */
+int  wsp_server_wait_stopped(wsp_server *srv, double timeout);
+/* Keep (1, the default) or discard (0) events for wsp_server_poll. A
+ * process that never polls (Server::run) turns them off so they do not
+ * pile up. */
+void wsp_server_set_events(wsp_server *srv, int on);
+/* Port of the metrics_listen listener, 0 when there is none. */
+int  wsp_server_metrics_port(wsp_server *srv);
 
 /* Events offered to PHP (docs/protocol.md §4). */
 typedef enum wsp_event_type {

@@ -216,17 +216,36 @@ ZEND_METHOD(WsPush_Server, start)
     }
 }
 
-/* Server::run(): no pcntl needed. SIGINT and SIGTERM are blocked in this
- * thread BEFORE the core thread is created, so it inherits the mask and
- * the signals stay pending for sigwaitinfo() here instead of killing the
- * process (or running a handler on the loop thread). The old mask is
- * restored afterwards. */
+/* Server::run(): start, serve until SIGTERM/SIGINT, stop gracefully. No
+ * pcntl needed: the signals below are blocked in this thread BEFORE the
+ * core thread is created (it inherits the mask; the core's threads block
+ * every signal themselves anyway, so start(); run(); works too) and are
+ * taken with sigwaitinfo() here, never by a handler:
+ *   SIGUSR1, SIGHUP   reopen both log files (logrotate), keep serving
+ *   SIGTERM, SIGINT   graceful stop (drain_seconds), then return
+ *   the same again    the drain ends now; replies and closes get up to 2 s
+ * The old mask is restored before the final store commit, so a third signal
+ * gets its default action there (the process ends at once). */
+static void wspush_run_signal_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGUSR1);
+    sigaddset(set, SIGHUP);
+}
+
+static bool wspush_is_stop_signal(int sig)
+{
+    return sig == SIGINT || sig == SIGTERM;
+}
+
 ZEND_METHOD(WsPush_Server, run)
 {
     wspush_server_obj *o;
     sigset_t wait_set, old_set;
     siginfo_t info;
-    int sig;
+    int sig, stops = 0;
 
     ZEND_PARSE_PARAMETERS_NONE();
     if (!wspush_server_get(ZEND_THIS)) {
@@ -234,34 +253,53 @@ ZEND_METHOD(WsPush_Server, run)
     }
     o = Z_WSPUSH_SERVER_P(ZEND_THIS);
 
-    sigemptyset(&wait_set);
-    sigaddset(&wait_set, SIGINT);
-    sigaddset(&wait_set, SIGTERM);
+    wspush_run_signal_set(&wait_set);
     if (pthread_sigmask(SIG_BLOCK, &wait_set, &old_set) != 0) {
-        wspush_throw(WSP_ERR_THREAD, "cannot block SIGINT/SIGTERM: %s", strerror(errno));
+        wspush_throw(WSP_ERR_THREAD, "cannot block SIGINT/SIGTERM/SIGUSR1/SIGHUP: %s", strerror(errno));
         RETURN_THROWS();
     }
-
-    /* If start() was called earlier, the loop thread did not inherit this
-     * mask; that is fine too because the core's threads block every signal
-     * themselves (core/server.c loop_main, core/log.c), so start(); run();
-     * (what bin/wspush does, to print its "listening" line) works as well. */
     if (!o->started && wspush_server_do_start(o) == FAILURE) {
         pthread_sigmask(SIG_SETMASK, &old_set, NULL);
         RETURN_THROWS();
     }
+    /* Nobody can poll() while run() blocks: events would only pile up. */
+    wsp_server_set_events(o->srv, 0);
 
-    do {
+    for (;;) {
         sig = sigwaitinfo(&wait_set, &info);
-    } while (sig < 0 && errno == EINTR);
-
-    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
-
-    if (sig < 0) {
-        wspush_throw(WSP_ERR_THREAD, "waiting for SIGINT/SIGTERM failed: %s", strerror(errno));
-        RETURN_THROWS();
+        if (sig < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+            wsp_server_set_events(o->srv, 1);
+            wspush_throw(WSP_ERR_THREAD, "waiting for signals failed: %s", strerror(errno));
+            RETURN_THROWS();
+        }
+        if (wspush_is_stop_signal(sig)) {
+            break;
+        }
+        wsp_server_reopen_logs(o->srv);   /* SIGUSR1, SIGHUP */
     }
-    if (wspush_server_do_stop(o, 5.0) == FAILURE) {
+
+    /* Graceful stop while still answering signals. */
+    wsp_server_stop_request(o->srv, -1.0);
+    stops = 1;
+    while (!wsp_server_wait_stopped(o->srv, 0.05)) {
+        struct timespec now = { 0, 0 };
+        sig = sigtimedwait(&wait_set, &info, &now);
+        if (sig < 0) {
+            continue;
+        }
+        if (!wspush_is_stop_signal(sig)) {
+            wsp_server_reopen_logs(o->srv);
+        } else if (stops++ == 1) {
+            wsp_server_stop_request(o->srv, 0.0);   /* second signal: now */
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+    wsp_server_set_events(o->srv, 1);
+    if (wspush_server_do_stop(o, 0.0) == FAILURE) {   /* join, commit the store */
         RETURN_THROWS();
     }
 }
@@ -389,9 +427,32 @@ ZEND_METHOD(WsPush_Server, stats)
     U64(push_auth_failed);
     U64(ws_auth_refused);
     U64(origin_refused);
+    /* operations: the same numbers as /metrics (docs/operations.md) */
+    U64(conns_handshake);
+    U64(conns_unbound);
+    U64(conns_web);
+    U64(conns_client);
+    U64(conns_closing);
+    U64(retried);
+    U64(commit_count);
+    add_assoc_double(return_value, "commit_seconds_sum", st.commit_seconds_sum);
+    add_assoc_double(return_value, "loop_lag_seconds", st.loop_lag_seconds);
+    U64(log_reopens);
+    add_assoc_bool(return_value, "healthy", st.healthy != 0);
+    add_assoc_bool(return_value, "stopping", st.stopping != 0);
+    add_assoc_bool(return_value, "store_failing", st.store_failing != 0);
+    {
+        zval closed;
+        array_init_size(&closed, WSP_CLOSE_NREASONS);
+        for (int i = 0; i < WSP_CLOSE_NREASONS; i++) {
+            wspush_add_u64(&closed, wsp_close_reason_name(i), st.closed_by_reason[i]);
+        }
+        add_assoc_zval(return_value, "closed", &closed);
+    }
 #undef U64
     add_assoc_long(return_value, "ws_port", wsp_server_ws_port(srv));
     add_assoc_long(return_value, "push_port", wsp_server_push_port(srv));
+    add_assoc_long(return_value, "metrics_port", wsp_server_metrics_port(srv));
 }
 
 ZEND_METHOD(WsPush_Server, poll)

@@ -255,7 +255,54 @@ START_TEST(drops_counted)
     uint64_t dropped = wsp_log_dropped(lg);
     wsp_log_close(lg);
     char *s = slurp(path);
-    ck_assert_uint_eq(count_lines(s) + dropped, 5005);
+    /* Each loss is told by a line of its own: event log_dropped, result = how
+     * many since the previous one; together they account for every loss. */
+    size_t reports = 0;
+    uint64_t told = 0;
+    for (const char *p = strstr(s, " log_dropped "); p; p = strstr(p + 1, " log_dropped ")) {
+        const char *res = strstr(p, " result=");
+        ck_assert_ptr_nonnull(res);
+        told += strtoull(res + 8, NULL, 10);
+        reports++;
+    }
+    ck_assert_uint_gt(reports, 0);
+    ck_assert_uint_eq(told, dropped);
+    ck_assert_uint_eq(count_lines(s) - reports + dropped, 5005);
+    free(s);
+}
+END_TEST
+
+/* log_format json: one object per line with every field, strings escaped so
+ * a key or content cannot forge a field, bytes that are not UTF-8 as \u00HH. */
+START_TEST(json_format)
+{
+    wsp_log *lg = open_log(WSP_LOG_INFO);
+    wsp_log_set_format(lg, WSP_LOG_JSON);
+    wsp_log_rec r = { .level = WSP_LOG_INFO, .event = "push", .key = "5\",\"x", .key_len = 5,
+                      .seq_from = 3, .seq_to = 3, .result = "ok",
+                      .content = "{\"m\":\"\xe4\xbd\xa0\n\xff\"}", .content_len = 13 };
+    wsp_log_write(lg, &r);
+    wsp_log_rec c = { .level = WSP_LOG_INFO, .event = "close", .conn_id = 9,
+                      .result = "client close code=1000", .to_close_log = 1 };
+    wsp_log_write(lg, &c);
+    wsp_log_msg(lg, WSP_LOG_INFO, "start", "ws=%s", "0.0.0.0:1");
+    wsp_log_close(lg);
+    char *s = slurp(path);
+    ck_assert_uint_eq(count_lines(s), 3);
+    ck_assert_msg(strstr(s, "\"event\":\"push\",\"connId\":null,\"key\":\"5\\\",\\\"x\","
+                            "\"seq\":3,\"seqTo\":3,\"result\":\"ok\","
+                            "\"content\":\"{\\\"m\\\":\\\"\xe4\xbd\xa0\\n\\u00ff\\\"}\"}\n") != NULL,
+                  "push line: %s", s);
+    ck_assert_ptr_nonnull(strstr(s, "\"event\":\"close\",\"connId\":9,\"key\":null,\"seq\":null"));
+    ck_assert_ptr_nonnull(strstr(s, "\"event\":\"start\",\"connId\":null"));
+    ck_assert_ptr_nonnull(strstr(s, "\"content\":\"ws=0.0.0.0:1\"}"));
+    /* time: ISO 8601 with milliseconds and the zone offset */
+    ck_assert_msg(s[0] == '{' && strncmp(s, "{\"time\":\"", 9) == 0 && s[19] == 'T' && s[28] == '.',
+                  "time: %.40s", s);
+    free(s);
+    s = slurp(cpath);
+    ck_assert_uint_eq(count_lines(s), 1);
+    ck_assert_ptr_nonnull(strstr(s, "\"event\":\"close\""));
     free(s);
 }
 END_TEST
@@ -306,6 +353,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, reopen_after_rename);
     tcase_add_test(tc, level_filter);
     tcase_add_test(tc, drops_counted);
+    tcase_add_test(tc, json_format);
     tcase_add_test(tc, open_errors_and_null);
     suite_add_tcase(s, tc);
     return s;
