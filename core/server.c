@@ -428,7 +428,16 @@ struct evconnlistener *wsp_listen_on(wsp_server *srv, const char *addr,
                                      evconnlistener_cb cb, int *port,
                                      char *errbuf, size_t errlen)
 {
-    return listen_on(srv, addr, cb, port, errbuf, errlen);
+    return listen_on(srv, addr, cb, port, NULL, errbuf, errlen);
+}
+
+/* "cannot listen on X: ..." -> "ws_listen: cannot listen on X: ...": a
+ * start-up failure names the option to fix. */
+static void name_option(char *errbuf, size_t errlen, const char *option)
+{
+    char tmp[256];
+    snprintf(tmp, sizeof(tmp), "%s", errbuf);
+    wsp_errf(errbuf, errlen, "%s: %s", option, tmp);
 }
 
 /* ---- public API ---- */
@@ -545,7 +554,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     if (access_check(srv, errbuf, errlen) != 0) { rc = WSP_ERR_OPTION; goto fail; }
     srv->ws_lis = listen_on(srv, srv->cfg.ws_listen, ws_accept_cb, &srv->ws_port, NULL,
                             errbuf, errlen);
-    if (!srv->ws_lis) { rc = WSP_ERR_LISTEN; goto fail; }
+    if (!srv->ws_lis) { rc = WSP_ERR_LISTEN; name_option(errbuf, errlen, "ws_listen"); goto fail; }
     /* Anyone who reaches the push port can push to anyone (docs/protocol.md, defect
      * 6): off loopback it needs a token, or an explicit push_insecure. */
     srv->push_lis = listen_on(srv, srv->cfg.push_listen, push_accept_cb, &srv->push_port,
@@ -553,7 +562,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
                               : "set push_token (backends then send AUTH <token>), "
                                 "or push_insecure=1 to accept pushes from anyone who "
                                 "can reach it", errbuf, errlen);
-    if (!srv->push_lis) { rc = WSP_ERR_LISTEN; goto fail; }
+    if (!srv->push_lis) { rc = WSP_ERR_LISTEN; name_option(errbuf, errlen, "push_listen"); goto fail; }
     if ((rc = wsp_metrics_start(srv, iv, errbuf, errlen)) != WSP_OK) goto fail;
     srv->ops.loop_done = 0;
     char wh[256] = "", ph[256] = "";

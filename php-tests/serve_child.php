@@ -10,7 +10,8 @@
  * SIGTERM/SIGINT (graceful stop; prints "stopped" and exits 0) or until it is
  * killed. A start failure prints {"error":"<message>"} and exits 3.
  *
- * SIGTERM/SIGINT are blocked (pcntl) BEFORE start() so the server's threads
+ * SIGTERM/SIGINT (and SIGUSR1/SIGHUP, which run() answers by reopening the
+ * logs) are blocked (pcntl) BEFORE start() so the server's threads
  * inherit the mask and the signal waits for run()'s sigwaitinfo() instead of
  * killing the process (see WsPush\Server::run()).
  *
@@ -46,7 +47,7 @@ if ($parent > 0 && function_exists('pcntl_fork')) {
     }
 }
 if (function_exists('pcntl_sigprocmask')) {
-    pcntl_sigprocmask(SIG_BLOCK, [SIGTERM, SIGINT]);
+    pcntl_sigprocmask(SIG_BLOCK, [SIGTERM, SIGINT, SIGUSR1, SIGHUP]);
 }
 try {
     $s = new WsPush\Server($opts);

@@ -14,6 +14,7 @@ PKGS=(
   pkg-config
   check               # C unit tests (core/tests)
   python3-websockets  # an independent WebSocket client for tests
+  python3-prometheus-client  # a real Prometheus text parser for /metrics (tests/python/test_ops.py)
   clang               # libFuzzer fuzz targets (core/fuzz)
   libclang-rt-14-dev  # the libFuzzer runtime (only a "Recommends" of clang)
   build-essential

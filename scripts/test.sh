@@ -97,6 +97,7 @@ phpt_asan() {
 }
 
 python_client() { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_websockets.py; }
+ops_tests()     { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_ops.py; }
 bench_smoke()   { bash scripts/build.sh >/dev/null && bash bench/run --smoke; }
 
 step "package.xml lists every file" php scripts/check-package.php
@@ -109,6 +110,7 @@ step "phpt" phpt_plain
 [ -z "${WSPUSH_QUICK:-}" ] && step "phpt (ASan+UBSan)" phpt_asan
 step "python3-websockets client" python_client
 step "README commands (serve, test, deps elevation)" bash tests/readme/commands.sh
+step "operations: logs, /metrics, SIGTERM (python)" ops_tests
 [ -z "${WSPUSH_QUICK:-}" ] && step "bench smoke" bench_smoke
 
 echo; echo "=== summary"
