@@ -35,8 +35,8 @@ try {
 echo "done\n";
 ?>
 --EXPECT--
-refused: cannot start the push server: 0.0.0.0:0 is not a loopback address: set push_token (backends then send AUTH <token>), or push_insecure=1 to accept pushes from anyone who can reach it
-refused: cannot start the push server: [::]:0 is not a loopback address: set push_token (backends then send AUTH <token>), or push_insecure=1 to accept pushes from anyone who can reach it
+refused: cannot start the push server: push_listen: 0.0.0.0:0 is not a loopback address: set push_token (backends then send AUTH <token>), or push_insecure=1 to accept pushes from anyone who can reach it
+refused: cannot start the push server: push_listen: [::]:0 is not a loopback address: set push_token (backends then send AUTH <token>), or push_insecure=1 to accept pushes from anyone who can reach it
 started
 started
 started

@@ -140,7 +140,9 @@ def parse_log(path, fmt):
                 check(m, "text line shape: %r" % line)
                 seq = m.group(5)
                 lo, _, hi = seq.partition("-")
-                dash = lambda v: None if v == "-" else v
+                # key and content escape spaces and control bytes as \xHH
+                unesc = lambda v: re.sub(r"\\x([0-9a-f]{2})", lambda h: chr(int(h.group(1), 16)), v)
+                dash = lambda v: None if v == "-" else unesc(v)
                 r = {"time": m.group(1), "event": m.group(2),
                      "connId": None if m.group(3) == "-" else int(m.group(3)),
                      "key": dash(m.group(4)),
