@@ -788,7 +788,7 @@ static size_t wsp_log_json_line(char *buf, const char *event, uint64_t conn_id,
 }
 #undef LIT
 
-/* The one place a line's format is chosen: text (SPEC 9) or JSON. buf holds
+/* The one place a line's format is chosen: text (README "Logs") or JSON. buf holds
  * WSP_LOG_BUF_MAX bytes; the line ends in '\n'. */
 static size_t wsp_log_format_line(const wsp_log *lg, char *buf, const char *event,
                                   uint64_t conn_id, const char *key, size_t key_len,
