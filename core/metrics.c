@@ -152,13 +152,6 @@ int wsp_close_reason_class(uint16_t code, const char *reason)
 
 /* ---- measurements ---- */
 
-int64_t wsp_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void wsp_metrics_tick(wsp_server *srv)
 {
     wsp_ops *o = &srv->ops;
@@ -174,14 +167,6 @@ void wsp_metrics_tick(wsp_server *srv)
         o->lag_window_us = now;
     }
     o->sweep_expect_us = now + o->sweep_iv_us;
-}
-
-void wsp_metrics_commit_begin(wsp_server *srv, uint64_t ticket)
-{
-    if (ticket && !srv->ops.commit_ticket) {
-        srv->ops.commit_ticket = ticket;
-        srv->ops.commit_start_us = wsp_mono_us();
-    }
 }
 
 void wsp_metrics_commit_done(wsp_server *srv)

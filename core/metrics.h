@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <event2/listener.h>
 #include "wsp.h"
 
@@ -36,7 +37,22 @@ typedef struct wsp_ops {
 } wsp_ops;
 
 /* Monotonic microseconds. */
-int64_t wsp_mono_us(void);
+static inline int64_t wsp_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+/* A push took store ticket t (0 = none): time its commit, unless one is
+ * timed already (one sample per commit). Inline so outbox.c needs nothing
+ * else of this file (core/tests/test_model links outbox.c alone). */
+static inline void wsp_metrics_commit_begin(wsp_ops *o, uint64_t ticket)
+{
+    if (ticket && !o->commit_ticket) {
+        o->commit_ticket = ticket;
+        o->commit_start_us = wsp_mono_us();
+    }
+}
 /* Start: remember the sweep interval; bind metrics_listen when set.
  * Returns WSP_OK or WSP_ERR_LISTEN with a message. */
 int  wsp_metrics_start(struct wsp_server *srv, double sweep_iv, char *errbuf, size_t errlen);
@@ -44,8 +60,6 @@ int  wsp_metrics_start(struct wsp_server *srv, double sweep_iv, char *errbuf, si
 void wsp_metrics_close(struct wsp_server *srv);
 /* Called at every sweep: measures the loop lag. */
 void wsp_metrics_tick(struct wsp_server *srv);
-/* A push took store ticket t (0 = none): time its commit. */
-void wsp_metrics_commit_begin(struct wsp_server *srv, uint64_t ticket);
 /* The store reported durability: observe the timed commit if it is done. */
 void wsp_metrics_commit_done(struct wsp_server *srv);
 /* Fill *s with every counter and gauge (CMD_STATS, /metrics). */

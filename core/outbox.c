@@ -312,7 +312,7 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
         if (srv->cfg.fsync == WSP_FSYNC_EVERYSEC || srv->cfg.fsync == WSP_FSYNC_OFF)
             *ticket = 0;
     }
-    wsp_metrics_commit_begin(srv, *ticket);
+    wsp_metrics_commit_begin(&srv->ops, *ticket);
     /* Delivery never waits on the store: write now, reply after commit. */
     for (wsp_wsconn *c = k->conns; c; c = c->key_next) {
         if (!conn_live(c)) continue;
