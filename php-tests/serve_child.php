@@ -59,6 +59,7 @@ try {
     exit(3);
 }
 fwrite(STDOUT, json_encode(['ws_port' => (int)$st['ws_port'], 'push_port' => (int)$st['push_port'],
+    'metrics_port' => (int)($st['metrics_port'] ?? 0),
     'pid' => getmypid()]) . "\n");
 fflush(STDOUT);
 $s->run();
