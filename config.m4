@@ -11,6 +11,11 @@ PHP_ARG_ENABLE([wspush],
   [AS_HELP_STRING([--enable-wspush], [Enable the WsPush push server extension])],
   [yes])
 
+PHP_ARG_ENABLE([wspush-tls],
+  [whether WsPush serves wss:// (ws_tls_cert / ws_tls_key)],
+  [AS_HELP_STRING([--disable-wspush-tls], [Build WsPush without TLS (no libssl); ws_tls_cert then refuses to start])],
+  [yes], [no])
+
 if test "$PHP_WSPUSH" != "no"; then
   PKG_PROG_PKG_CONFIG
   if test -z "$PKG_CONFIG"; then
@@ -29,6 +34,18 @@ if test "$PHP_WSPUSH" != "no"; then
   done
 
   WSP_PKGS="libevent libevent_pthreads json-c libcrypto"
+  WSP_TLS_FLAG=""
+  if test "$PHP_WSPUSH_TLS" != "no"; then
+    AC_MSG_CHECKING([for libssl (wss://)])
+    if $PKG_CONFIG --exists libssl; then
+      AC_MSG_RESULT([found $($PKG_CONFIG --modversion libssl)])
+      WSP_PKGS="$WSP_PKGS libssl"
+      WSP_TLS_FLAG="-DWSP_HAVE_TLS=1"
+    else
+      AC_MSG_RESULT([no])
+      AC_MSG_ERROR([libssl not found by pkg-config (Debian: apt-get install libssl-dev), or configure --disable-wspush-tls])
+    fi
+  fi
   WSP_CFLAGS=`$PKG_CONFIG --cflags $WSP_PKGS`
   WSP_LIBS=`$PKG_CONFIG --libs $WSP_PKGS`
   PHP_EVAL_INCLINE($WSP_CFLAGS)
@@ -54,7 +71,7 @@ if test "$PHP_WSPUSH" != "no"; then
   wsp_ext_sources="ext/wspush.c ext/wspush_exception.c ext/wspush_server.c ext/wspush_client.c"
 
   PHP_NEW_EXTENSION(wspush, $wsp_ext_sources $wsp_core_sources, $ext_shared,,
-    [-std=gnu11 -DZEND_ENABLE_STATIC_TSRMLS_CACHE=1])
+    [-std=gnu11 -DZEND_ENABLE_STATIC_TSRMLS_CACHE=1 $WSP_TLS_FLAG])
   PHP_ADD_INCLUDE([$ext_srcdir/core])
   PHP_ADD_INCLUDE([$ext_srcdir/ext])
   PHP_ADD_BUILD_DIR([$ext_builddir/ext], 1)

@@ -25,6 +25,7 @@
 #include "server_internal.h"
 #include "push_line.h"
 #include "errbuf.h"
+#include "ws_tls.h"
 
 #define EVENT_QUEUE_MAX 65536   /* events kept for poll(); beyond, dropped and counted */
 #define READ_BUF_SIZE   65536
@@ -417,10 +418,15 @@ static struct evconnlistener *listen_on(wsp_server *srv, const char *addr,
 static int access_check(wsp_server *srv, char *errbuf, size_t errlen)
 {
     const wsp_config *c = &srv->cfg;
-    if (c->ws_tls_cert || c->ws_tls_key) {
-        wsp_errf(errbuf, errlen, "ws_tls_cert/ws_tls_key: TLS is not supported by this build");
+    if (!c->ws_tls_cert != !c->ws_tls_key) {
+        wsp_errf(errbuf, errlen, "%s is set but %s is not: wss:// needs both",
+                 c->ws_tls_cert ? "ws_tls_cert" : "ws_tls_key",
+                 c->ws_tls_cert ? "ws_tls_key" : "ws_tls_cert");
         return -1;
     }
+    if (c->ws_tls_cert
+        && !(srv->tls_ctx = wsp_tls_ctx_new(c->ws_tls_cert, c->ws_tls_key, errbuf, errlen)))
+        return -1;
     return 0;
 }
 
@@ -487,6 +493,8 @@ static void teardown(wsp_server *srv)
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
         if (*evs[i]) { event_free(*evs[i]); *evs[i] = NULL; }
     wsp_keytab_free(srv);
+    wsp_tls_ctx_free(srv->tls_ctx);
+    srv->tls_ctx = NULL;
     if (srv->log) { wsp_log_close(srv->log); srv->log = NULL; }
     if (srv->base) { event_base_free(srv->base); srv->base = NULL; }
     free(srv->rbuf);

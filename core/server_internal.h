@@ -22,6 +22,9 @@
 #include "store.h"
 #include "ws_frame.h"
 
+struct ssl_st;
+struct ssl_ctx_st;
+
 typedef struct wsp_keyrec wsp_keyrec;
 typedef struct wsp_wsconn wsp_wsconn;
 typedef struct wsp_pushconn wsp_pushconn;
@@ -66,6 +69,7 @@ enum wsp_ws_state { WS_HANDSHAKE = 0, WS_OPEN, WS_CLOSING, WS_DEAD };
 struct wsp_wsconn {
     struct wsp_server *srv;
     evutil_socket_t fd;
+    struct ssl_st *ssl;              /* wss:// (ws_tls.c), NULL for ws:// */
     struct event ev;                 /* embedded: one event, read and/or write */
     short    ev_flags;               /* what ev is registered for (0 = none) */
     struct evbuffer *out;
@@ -80,6 +84,7 @@ struct wsp_wsconn {
     uint8_t  free_queued;
     uint8_t  ping_waiting;           /* on the deferred-ping list */
     uint8_t  held;                   /* output held back by busy passes */
+    uint8_t  tls_rw;                 /* wss: a TLS read waits for the socket to be writable */
     /* idle list (least recently active first) */
     wsp_wsconn *idle_prev, *idle_next;
     int64_t  last_active_ms;
@@ -143,6 +148,7 @@ struct wsp_server {
     char errstr[256];
 
     struct evconnlistener *ws_lis, *push_lis;
+    struct ssl_ctx_st *tls_ctx;       /* ws_tls_cert: the WebSocket listener speaks wss:// */
     int ws_port, push_port;
 
     wsp_log *log;

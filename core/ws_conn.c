@@ -24,6 +24,7 @@
 
 #include "server_internal.h"
 #include "ws_handshake.h"
+#include "ws_tls.h"
 #include "heartbeat.h"
 
 #define CLOSE_LINGER_MS 2000   /* how long a closing connection may flush */
@@ -109,6 +110,11 @@ void wsp_ws_accept(wsp_server *srv, evutil_socket_t fd)
     evutil_make_socket_nonblocking(fd);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (srv->tls_ctx && !(c->ssl = wsp_tls_new(srv->tls_ctx, fd))) {
+        evutil_closesocket(fd);
+        free(c);
+        return;
+    }
     c->srv = srv;
     c->fd = fd;
     c->id = ++srv->next_conn_id;
@@ -167,6 +173,7 @@ void wsp_ws_free_pending(wsp_server *srv)
         evutil_closesocket(c->fd);
         wsp_ws_parser_free(&c->parser);
         wsp_key_free(&c->auth_key);
+        wsp_tls_free(c->ssl);
         free(c->in);
         srv->nconns--;
         free(c);
@@ -429,13 +436,35 @@ static int in_reserve(wsp_wsconn *c, size_t need)
     return 0;
 }
 
+/* One read into the shared buffer, through TLS on a wss:// listener.
+ * Returns >0 bytes, 0 peer closed, -1 socket error, WSP_TLS_AGAIN (nothing
+ * now) or WSP_TLS_FAILED. */
+static ssize_t conn_recv(wsp_wsconn *c, evutil_socket_t fd)
+{
+    wsp_server *srv = c->srv;
+    if (!c->ssl) {
+        ssize_t n = recv(fd, srv->rbuf, srv->rbuf_cap, 0);
+        return n >= 0 ? n : errno == EAGAIN || errno == EINTR ? WSP_TLS_AGAIN : -1;
+    }
+    int ww;
+    ssize_t n = wsp_tls_read(c->ssl, srv->rbuf, srv->rbuf_cap, &ww);
+    if (ww != c->tls_rw) {   /* the handshake's output did not fit: wait for writability */
+        c->tls_rw = (uint8_t)ww;
+        set_events(c, (short)((c->ev_flags & ~EV_WRITE) | EV_READ
+                              | (ww || out_len(c) > 0 ? EV_WRITE : 0)));
+    }
+    return n;
+}
+
 static void ws_read(evutil_socket_t fd, void *arg)
 {
     wsp_wsconn *c = arg;
     wsp_server *srv = c->srv;
-    ssize_t n = recv(fd, srv->rbuf, srv->rbuf_cap, 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-        wsp_ws_close(c, 0, n == 0 ? "peer closed" : "reset");
+    ssize_t n = conn_recv(c, fd);
+    if (n == 0 || n == -1 || n == WSP_TLS_FAILED) {
+        if (n == WSP_TLS_FAILED) srv->st.closed_protocol++;
+        wsp_ws_close(c, 0, n == 0 ? "peer closed" : n == -1 ? "reset"
+                           : "tls error (a plain ws:// request on a wss:// port?)");
         return;
     }
     if (n < 0) return;
@@ -487,7 +516,7 @@ static void ws_read(evutil_socket_t fd, void *arg)
 static int flush_out(wsp_wsconn *c)
 {
     while (out_len(c) > 0) {
-        int n = evbuffer_write(c->out, c->fd);
+        int n = c->ssl ? wsp_tls_write(c->ssl, c->out) : evbuffer_write(c->out, c->fd);
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR) break;
             return -1;
@@ -495,7 +524,7 @@ static int flush_out(wsp_wsconn *c)
         if (n == 0) break;
     }
     short want = c->state == WS_OPEN ? EV_READ : 0;
-    if (out_len(c) > 0) want |= EV_WRITE;
+    if (out_len(c) > 0 || c->tls_rw) want |= EV_WRITE;
     else if (c->out) { evbuffer_free(c->out); c->out = NULL; }
     set_events(c, want);
     return 0;
@@ -505,6 +534,7 @@ static void after_write(wsp_wsconn *c)
 {
     if (c->state == WS_CLOSING) {
         if (out_len(c) == 0) {
+            if (c->ssl) wsp_tls_shutdown(c->ssl);
             shutdown(c->fd, SHUT_WR);
             queue_free(c);
         }
@@ -531,11 +561,21 @@ static void ws_write(evutil_socket_t fd, void *arg)
 static void ws_event_cb(evutil_socket_t fd, short what, void *arg)
 {
     wsp_wsconn *c = arg;
+    if ((what & EV_WRITE) && c->tls_rw) {
+        /* Writable again for a TLS read (handshake output): read now. */
+        what |= EV_READ;
+        if (out_len(c) == 0) what &= ~EV_WRITE;
+    }
     if (what & EV_WRITE) {
         ws_write(fd, c);
         if (c->state != WS_OPEN) return;
     }
-    if (what & EV_READ) ws_read(fd, c);
+    if (what & EV_READ) {
+        ws_read(fd, c);
+        /* TLS may hold decrypted bytes that no socket event announces. */
+        for (int i = 0; i < 16 && c->ssl && c->state <= WS_OPEN && wsp_tls_pending(c->ssl); i++)
+            ws_read(fd, c);
+    }
 }
 
 static void send_ping(wsp_wsconn *c)

@@ -9,11 +9,13 @@ PKGS=(
   php8.2-cli          # pcntl (and posix, sockets via php8.2-common): phpt tests fork, reset, drop privileges
   libevent-dev        # the event loop (core)
   libjson-c-dev       # JSON for the transform and canonical keys (core)
-  libssl-dev          # libcrypto: SHA-1 for the WebSocket handshake (core)
+  libssl-dev          # libcrypto: SHA-1, HMAC-SHA256 (core); libssl: wss:// (--disable-wspush-tls to drop)
   liblmdb-dev         # the embedded durable store (core)
   pkg-config
   check               # C unit tests (core/tests)
-  python3-websockets  # an independent WebSocket client for tests
+  python3-websockets  # an independent WebSocket client for tests (also drives Chromium over DevTools)
+  openssl             # the CLI: tests make their own TLS certificates for wss://
+  chromium            # a real browser as wss:// client (tests/python/test_wss.py, headless)
   python3-prometheus-client  # a real Prometheus text parser for /metrics (tests/python/test_ops.py)
   clang               # libFuzzer fuzz targets (core/fuzz)
   libclang-rt-14-dev  # the libFuzzer runtime (only a "Recommends" of clang)

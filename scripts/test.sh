@@ -5,7 +5,8 @@
 #   3. fuzz targets over their corpora plus a short fresh run (libFuzzer)
 #   4. the extension's phpt suite (run-tests.php), plain
 #   5. the phpt suite again with the extension built with ASan + UBSan
-#   6. an independent WebSocket client (Debian's python3-websockets)
+#   6. an independent WebSocket client (Debian's python3-websockets), and
+#      wss:// clients: Python's ssl and headless Chromium
 #   7. the benchmark smoke run (0 lost, 0 misrouted in every mode)
 #   and package.xml listing every source and test file
 # Every step runs; the script exits non-zero when any failed and prints a
@@ -98,6 +99,7 @@ phpt_asan() {
 
 python_client() { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_websockets.py; }
 ops_tests()     { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_ops.py; }
+wss_clients()   { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_wss.py; }
 bench_smoke()   { bash scripts/build.sh >/dev/null && bash bench/run --smoke; }
 
 step "package.xml lists every file" php scripts/check-package.php
@@ -109,6 +111,7 @@ step "JSON differential test vs PHP" json_diff
 step "phpt" phpt_plain
 [ -z "${WSPUSH_QUICK:-}" ] && step "phpt (ASan+UBSan)" phpt_asan
 step "python3-websockets client" python_client
+step "wss:// clients (python ssl, Chromium)" wss_clients
 step "README commands (serve, test, deps elevation)" bash tests/readme/commands.sh
 step "operations: logs, /metrics, SIGTERM (python)" ops_tests
 [ -z "${WSPUSH_QUICK:-}" ] && step "bench smoke" bench_smoke
