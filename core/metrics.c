@@ -240,13 +240,19 @@ static void put_family(struct evbuffer *b, const char *name, const char *type, c
     evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void metrics_text(wsp_server *srv, struct evbuffer *b)
+/* self_handshake: the scrape came on the WebSocket port, so the scraper is
+ * itself a connection in its handshake; it is not counted. */
+static void metrics_text(wsp_server *srv, struct evbuffer *b, int self_handshake)
 {
     static const double bounds[] = { WSP_COMMIT_BOUNDS };
     wsp_stats s;
     const char *prev = "";
 
     wsp_stats_collect(srv, &s);
+    if (self_handshake && s.conns_handshake > 0) {
+        s.conns_handshake--;
+        s.connections--;
+    }
     put_family(b, "wspush_info", "gauge", "Version and store of this server");
     evbuffer_add_printf(b, "wspush_info{version=\"%s\",store=\"%s\"} 1\n", WSP_VERSION,
                         strncmp(srv->cfg.store, "redis", 5) == 0 ? "redis" : srv->cfg.store);
@@ -373,7 +379,7 @@ static void answer(wsp_server *srv, const char *head, size_t len, int dedicated,
         status = 403;
         evbuffer_add_printf(body, "metrics are served to loopback peers only; set metrics_listen\n");
     } else {
-        metrics_text(srv, body);
+        metrics_text(srv, body, !dedicated);
         respond(out, 200, "text/plain; version=0.0.4; charset=utf-8", body, head_only);
         evbuffer_free(body);
         return;

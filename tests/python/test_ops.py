@@ -13,6 +13,9 @@ parse /metrics.
    push line the server read is answered (as many replies as push log
    lines), and nothing answered ok / queued is lost: a restart on the same
    data_dir delivers the rest.
+3. /metrics on the WebSocket port: 403 to a peer that is not loopback (when
+   the host has such an address), /healthz 200 to it; a scrape does not count
+   itself among the connections.
 
 Run with Debian's interpreter:  /usr/bin/python3 tests/python/test_ops.py
 Environment: WSPUSH_SO (default <repo>/modules/wspush.so), PHP (default php).
@@ -49,7 +52,7 @@ class Serve:
                                    "--ws", "127.0.0.1:0", "--push", "127.0.0.1:0"] + args,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.p.stdout.readline()
-        m = re.match(r"wspush listening ws=127\.0\.0\.1:(\d+) push=127\.0\.0\.1:(\d+) pid=(\d+)$",
+        m = re.match(r"wspush listening ws=[0-9.]+:(\d+) push=127\.0\.0\.1:(\d+) pid=(\d+)$",
                      line.strip())
         if not m:
             self.p.kill()
@@ -372,7 +375,46 @@ async def t_sigterm_during_traffic():
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-TESTS = [t_scenario_text, t_scenario_json, t_sigterm_during_traffic]
+def local_address():
+    """A non-loopback IPv4 address of this host, or None (a UDP connect sends nothing)."""
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.connect(("10.255.255.255", 1))
+        ip = s.getsockname()[0]
+        s.close()
+        return None if ip.startswith("127.") or ip == "0.0.0.0" else ip
+    except OSError:
+        return None
+
+
+async def t_metrics_loopback_only():
+    """/metrics on the WebSocket port answers loopback peers only; /healthz anyone;
+    the scrape does not count itself as a connection."""
+    tmp = tempfile.mkdtemp(prefix="wspush-ops-acl-")
+    srv = Serve(["--ws", "0.0.0.0:0", "--store", "memory", "--data-dir", tmp + "/d",
+                 "--log-file", "", "--close-log-file", ""])
+    try:
+        m = srv.metrics()
+        check(metric(m, "wspush_connections", state="handshake", kind="none") == 0,
+              "the scraper counted itself")
+        ip = local_address()
+        if ip is None:
+            print("  (no non-loopback address on this host: the 403 case is not run)")
+            return
+        def get(path):
+            try:
+                with urllib.request.urlopen("http://%s:%d%s" % (ip, srv.ws, path), timeout=5) as r:
+                    return r.status
+            except urllib.error.HTTPError as e:
+                return e.code
+        check(get("/metrics") == 403, "metrics to a non-loopback peer")
+        check(get("/healthz") == 200, "healthz to anyone")
+    finally:
+        srv.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+TESTS = [t_scenario_text, t_scenario_json, t_sigterm_during_traffic, t_metrics_loopback_only]
 
 
 def main():
