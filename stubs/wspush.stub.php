@@ -48,9 +48,14 @@ final class Server
     public function start(): void {}
 
     /**
-     * start() if not started yet, then block until SIGINT or SIGTERM
-     * arrives, then stop gracefully (as stop() with its default drain).
-     * Needs no pcntl: the signals are blocked and waited for with sigwait.
+     * start() if not started yet, then serve until SIGINT or SIGTERM and
+     * stop gracefully: stop accepting and reading push lines, give clients
+     * up to the drain_seconds option to confirm what they were written,
+     * close them with 1001, answer every push line read, commit the store,
+     * return. A second SIGINT/SIGTERM ends the drain at once. SIGUSR1 and
+     * SIGHUP reopen both log files (logrotate) and serving goes on.
+     * Needs no pcntl: the signals are blocked and waited for with
+     * sigwaitinfo. Events are not queued for poll() while it runs.
      */
     public function run(): void {}
 
@@ -78,9 +83,10 @@ final class Server
     public function isOnline(string $key): bool {}
 
     /**
-     * Counters and gauges of the core (every field of wsp_stats, same names),
-     * plus "ws_port" and "push_port": the ports actually bound (useful when
-     * listening on port 0).
+     * Counters and gauges of the core (every field of wsp_stats, same names;
+     * the same numbers as GET /metrics, docs/operations.md), "closed" (closes
+     * by reason), plus "ws_port", "push_port" and "metrics_port": the ports
+     * actually bound (useful when listening on port 0).
      *
      * @return array name => int|float
      */
