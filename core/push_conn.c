@@ -25,7 +25,7 @@ static void push_free(wsp_pushconn *p)
     if (p->prev) p->prev->next = p->next; else srv->push_conns = p->next;
     if (p->next) p->next->prev = p->prev;
     bufferevent_free(p->bev);
-    free(p->pending);
+    if (p->pending != p->pend_inline) free(p->pending);
     free(p);
 }
 
@@ -40,6 +40,25 @@ static const char *reply_text(wsp_server *srv, const wsp_reply *r)
     return r->text;
 }
 
+/* Room for one more waiting reply. Checked before a line is handled, so a
+ * reply never has to be dropped or sent out of order when memory runs out:
+ * the line waits in the input instead (-1: pause). */
+static int reply_reserve(wsp_pushconn *p)
+{
+    if (p->pend_len < p->pend_cap) return 0;
+    size_t cap = p->pend_cap * 2;
+    wsp_reply *n = malloc(cap * sizeof(*n));
+    if (!n) return -1;
+    for (size_t i = 0; i < p->pend_len; i++)
+        n[i] = p->pending[(p->pend_head + i) % p->pend_cap];
+    if (p->pending != p->pend_inline) free(p->pending);
+    p->pending = n;
+    p->pend_cap = cap;
+    p->pend_head = 0;
+    return 0;
+}
+
+/* Needs a slot reserved by reply_reserve. */
 static void reply(wsp_pushconn *p, uint64_t ticket, const char *text)
 {
     wsp_server *srv = p->srv;
@@ -49,22 +68,31 @@ static void reply(wsp_pushconn *p, uint64_t ticket, const char *text)
         bufferevent_write(p->bev, t, strlen(t));
         return;
     }
-    if (p->pend_len == p->pend_cap) {
-        size_t cap = p->pend_cap ? p->pend_cap * 2 : 64;
-        wsp_reply *n = malloc(cap * sizeof(*n));
-        if (!n) { bufferevent_write(p->bev, R_FAIL, 5); return; }
-        for (size_t i = 0; i < p->pend_len; i++)
-            n[i] = p->pending[(p->pend_head + i) % p->pend_cap];
-        free(p->pending);
-        p->pending = n;
-        p->pend_cap = cap;
-        p->pend_head = 0;
-    }
     p->pending[(p->pend_head + p->pend_len) % p->pend_cap] = (wsp_reply){ ticket, text };
     p->pend_len++;
 }
 
-static void release(wsp_pushconn *p, uint64_t durable)
+static size_t out_len(wsp_pushconn *p)
+{
+    return evbuffer_get_length(bufferevent_get_output(p->bev));
+}
+
+/* Close once no more input will be handled and every reply went out.
+ * Returns 1 when p was freed. */
+static int maybe_close(wsp_pushconn *p)
+{
+    if ((p->eof || p->closing) && !p->paused && p->pend_len == 0 && out_len(p) == 0) {
+        push_free(p);
+        return 1;
+    }
+    return 0;
+}
+
+static int handle_input(wsp_pushconn *p);
+
+/* Send the replies whose tickets are durable, in order. Returns 1 when p
+ * was freed (a paused connection resumed and closed). */
+static int release(wsp_pushconn *p, uint64_t durable)
 {
     while (p->pend_len) {
         wsp_reply *r = &p->pending[p->pend_head];
@@ -74,12 +102,21 @@ static void release(wsp_pushconn *p, uint64_t durable)
         p->pend_head = (p->pend_head + 1) % p->pend_cap;
         p->pend_len--;
     }
+    if (p->paused && p->pend_len < p->pend_cap) {
+        p->paused = 0;     /* room again: the lines that waited go on */
+        if (!p->eof && !p->closing && !p->srv->stopping) bufferevent_enable(p->bev, EV_READ);
+        return handle_input(p);
+    }
+    return 0;
 }
 
 void wsp_push_release_replies(wsp_server *srv)
 {
     uint64_t d = durable_now(srv);
-    for (wsp_pushconn *p = srv->push_conns; p; p = p->next) release(p, d);
+    for (wsp_pushconn *p = srv->push_conns, *n; p; p = n) {
+        n = p->next;
+        release(p, d);
+    }
 }
 
 /* One line -> "ok" / "queued" / "fail" (text) and the store ticket. */
@@ -139,30 +176,18 @@ static int push_auth(wsp_pushconn *p, const char *line, size_t len)
                is_auth ? "wrong push token" : "no AUTH line first (push_token is set)",
                is_auth ? 16 : 38);
     reply(p, 0, R_FAIL);
-    p->close_after_flush = 1;
+    p->closing = 1;
     bufferevent_disable(p->bev, EV_READ);
     return -1;
 }
 
-static void push_read_cb(struct bufferevent *bev, void *arg)
+/* Handle every complete line in the input. Returns 1 when p was freed. */
+static int handle_input(wsp_pushconn *p)
 {
-    wsp_pushconn *p = arg;
     wsp_server *srv = p->srv;
+    struct bufferevent *bev = p->bev;
     struct evbuffer *in = bufferevent_get_input(bev);
-    if (p->close_after_flush) { evbuffer_drain(in, evbuffer_get_length(in)); return; }
-    /* libevent reads at most 4 KiB per callback (EVBUFFER_MAX_READ), about
-     * 60 lines: take what else the socket holds now, so one loop pass
-     * carries many pushes per key and each WebSocket gets one write for
-     * several messages. */
-    for (int i = 0; i < 16; i++) {
-        struct evbuffer_iovec v;
-        if (evbuffer_reserve_space(in, 64 * 1024, &v, 1) < 1) break;
-        ssize_t n = recv(bufferevent_getfd(bev), v.iov_base, v.iov_len, MSG_DONTWAIT);
-        if (n <= 0) { v.iov_len = 0; evbuffer_commit_space(in, &v, 1); break; }
-        v.iov_len = (size_t)n;
-        evbuffer_commit_space(in, &v, 1);
-        if ((size_t)n < 64 * 1024) break;
-    }
+    if (p->closing) { evbuffer_drain(in, evbuffer_get_length(in)); return maybe_close(p); }
     for (;;) {
         size_t avail = evbuffer_get_length(in);
         if (avail == 0) break;
@@ -173,15 +198,16 @@ static void push_read_cb(struct bufferevent *bev, void *arg)
         }
         size_t len = (size_t)eol.pos;
         if (len > srv->cfg.max_line + 1) goto too_long;
+        if (reply_reserve(p) < 0) goto pause;
         const char *line = (const char *)evbuffer_pullup(in, (ev_ssize_t)len + 1);
         size_t ll = len;
         if (ll && line[ll - 1] == '\r') ll--;
         if (ll > srv->cfg.max_line) goto too_long;
         if (!p->authed) {
             int a = push_auth(p, line, ll);
-            if (a < 0) {   /* "fail" goes out, then push_write_cb frees */
+            if (a < 0) {   /* "fail" goes out, then the connection closes */
                 evbuffer_drain(in, evbuffer_get_length(in));
-                return;
+                return maybe_close(p);
             }
             if (a > 0) { evbuffer_drain(in, len + 1); continue; }
         }
@@ -196,28 +222,67 @@ static void push_read_cb(struct bufferevent *bev, void *arg)
     struct evbuffer *out = bufferevent_get_output(bev);
     if (evbuffer_get_length(out))
         evbuffer_write(out, bufferevent_getfd(bev));
-    return;
+    if (p->eof) {
+        /* what is left is a partial line: the backend ended without its
+         * newline, so it is not a line and gets no reply */
+        evbuffer_drain(in, evbuffer_get_length(in));
+    }
+    return maybe_close(p);
+pause:
+    /* Out of memory for the reply queue: read nothing more until the
+     * waiting replies go (release), rather than answer out of order. */
+    p->paused = 1;
+    bufferevent_disable(bev, EV_READ);
+    return 0;
 too_long:
+    if (reply_reserve(p) < 0) goto pause;
     srv->st.push_lines++;
     srv->st.push_fail++;
     wsp_log_ev(srv, WSP_LOG_WARN, "push", 0, NULL, 0, 0, "fail", "line too long", 13);
     reply(p, 0, R_FAIL);
-    p->close_after_flush = 1;
+    p->closing = 1;
     evbuffer_drain(in, evbuffer_get_length(in));
     bufferevent_disable(bev, EV_READ);
-    if (p->pend_len == 0 && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-        push_free(p);
+    return maybe_close(p);
+}
+
+static void push_read_cb(struct bufferevent *bev, void *arg)
+{
+    wsp_pushconn *p = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    if (p->closing || p->paused) return;
+    /* libevent reads at most 4 KiB per callback (EVBUFFER_MAX_READ), about
+     * 60 lines: take what else the socket holds now, so one loop pass
+     * carries many pushes per key and each WebSocket gets one write for
+     * several messages. */
+    for (int i = 0; i < 16; i++) {
+        struct evbuffer_iovec v;
+        if (evbuffer_reserve_space(in, 64 * 1024, &v, 1) < 1) break;
+        ssize_t n = recv(bufferevent_getfd(bev), v.iov_base, v.iov_len, MSG_DONTWAIT);
+        if (n <= 0) { v.iov_len = 0; evbuffer_commit_space(in, &v, 1); break; }
+        v.iov_len = (size_t)n;
+        evbuffer_commit_space(in, &v, 1);
+        if ((size_t)n < 64 * 1024) break;
+    }
+    handle_input(p);
 }
 
 static void push_write_cb(struct bufferevent *bev, void *arg)
 {
-    wsp_pushconn *p = arg;
-    if (p->close_after_flush && p->pend_len == 0) push_free(p);
+    maybe_close(arg);
 }
 
 static void push_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) push_free(arg);
+    wsp_pushconn *p = arg;
+    if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING) && !(what & BEV_EVENT_ERROR)) {
+        /* Half-close: the backend sent all its lines and waits for the
+         * replies (printf ... | nc -q1). Answer what was read, then close. */
+        p->eof = 1;
+        if (!p->paused) handle_input(p);
+        return;
+    }
+    push_free(p);   /* reset or write error: nobody is left to answer */
 }
 
 void wsp_push_accept(wsp_server *srv, evutil_socket_t fd)
@@ -225,6 +290,8 @@ void wsp_push_accept(wsp_server *srv, evutil_socket_t fd)
     wsp_pushconn *p = calloc(1, sizeof(*p));
     if (!p) { evutil_closesocket(fd); return; }
     p->srv = srv;
+    p->pending = p->pend_inline;
+    p->pend_cap = WSP_PUSH_INLINE_REPLIES;
     /* Replies are small and pipelined: Nagle + delayed ACK would hold them. */
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -241,25 +308,58 @@ void wsp_push_accept(wsp_server *srv, evutil_socket_t fd)
     bufferevent_enable(p->bev, EV_READ | EV_WRITE);
 }
 
+/* At stop, after the store closed (so every ticket it will ever make
+ * durable is reported): each connection gets the replies of every line it
+ * sent -- "fail" for a push the store did not make durable -- written out
+ * without waiting (a backend that does not read them loses them), then it
+ * closes. */
 void wsp_push_close_all(wsp_server *srv)
 {
+    uint64_t d = durable_now(srv);
     while (srv->push_conns) {
         wsp_pushconn *p = srv->push_conns;
-        release(p, UINT64_MAX);
+        p->closing = 1;     /* no more input, and no resume in release() */
+        p->paused = 0;
+        release(p, d);
+        while (p->pend_len) {   /* tickets the store never made durable */
+            bufferevent_write(p->bev, R_FAIL, 5);
+            p->pend_head = (p->pend_head + 1) % p->pend_cap;
+            p->pend_len--;
+        }
+        /* Written straight to the socket: the loop no longer runs, and
+         * libevent keeps a socket bufferevent's output frozen outside its
+         * own write callback. */
+        struct evbuffer *out = bufferevent_get_output(p->bev);
+        size_t len = evbuffer_get_length(out), off = 0;
+        const char *data = len ? (const char *)evbuffer_pullup(out, -1) : NULL;
+        while (data && off < len) {
+            ssize_t w = send(bufferevent_getfd(p->bev), data + off, len - off,
+                             MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (w <= 0) break;
+            off += (size_t)w;
+        }
+        /* Lines sent after the stop began were not read and get no reply;
+         * read them away so the close is a FIN, not a reset that would
+         * destroy the replies in the backend's receive queue. */
+        char junk[4096];
+        for (int i = 0; i < 64; i++)
+            if (recv(bufferevent_getfd(p->bev), junk, sizeof junk, MSG_DONTWAIT) <= 0) break;
         push_free(p);
     }
+}
+
+/* Stop reading push lines (stop: the lines already read are answered at
+ * the end, wsp_push_close_all). */
+void wsp_push_stop_reading(wsp_server *srv)
+{
+    for (wsp_pushconn *p = srv->push_conns; p; p = p->next)
+        bufferevent_disable(p->bev, EV_READ);
 }
 
 int wsp_push_idle(wsp_server *srv)
 {
     for (wsp_pushconn *p = srv->push_conns; p; p = p->next)
-        if (p->pend_len || evbuffer_get_length(bufferevent_get_output(p->bev)))
+        if (p->pend_len || out_len(p))
             return 0;
     return 1;
-}
-
-void wsp_push_stop_reading(wsp_server *srv)
-{
-    for (wsp_pushconn *p = srv->push_conns; p; p = p->next)
-        bufferevent_disable(p->bev, EV_READ);
 }

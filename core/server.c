@@ -123,15 +123,18 @@ static void cmd_finish(wsp_server *srv, wsp_cmd *c)
     pthread_mutex_unlock(&srv->cmd_mu);
 }
 
-static void release_waiting_cmds(wsp_server *srv)
+/* Answer the pushes from other threads whose tickets are durable; final
+ * (teardown, after the store closed): all of them, "fail" for a push the
+ * store never made durable. */
+static void release_waiting_cmds(wsp_server *srv, int final)
 {
     uint64_t d = atomic_load(&srv->durable_upto);
     wsp_cmd **pp = &srv->wait_head;
     while (*pp) {
         wsp_cmd *c = *pp;
-        if (c->ticket <= d || srv->stopping > 1) {
+        if (c->ticket <= d || final) {
             *pp = c->next;
-            if (c->ticket && c->ticket <= srv->tickets_failed_upto) {
+            if (c->ticket && (c->ticket <= srv->tickets_failed_upto || c->ticket > d)) {
                 c->rc = WSP_ERR_STORE;
                 c->reply = "fail";
                 wsp_errf(c->err, c->errlen, "push not stored: the store reported an error");
@@ -147,7 +150,7 @@ static void durable_ev_cb(evutil_socket_t fd, short what, void *arg)
 {
     wsp_server *srv = arg;
     wsp_push_release_replies(srv);
-    release_waiting_cmds(srv);
+    release_waiting_cmds(srv, 0);
     wsp_metrics_commit_done(srv);
 }
 
@@ -275,8 +278,8 @@ static int64_t drain_deadline(wsp_server *srv)
 static void end_loop(wsp_server *srv)
 {
     srv->stopping = 3;
-    wsp_push_close_all(srv);
-    release_waiting_cmds(srv);
+    /* Push replies still waiting are sent at teardown, once the store's
+     * close made every queued change durable (or failed it). */
     event_base_loopbreak(srv->base);
 }
 
@@ -288,7 +291,7 @@ static void finish_stop(wsp_server *srv)
     srv->ops.final_deadline_ms = wsp_now_ms(srv) + STOP_FLUSH_MS;
     wsp_ws_close_all(srv, WSP_WS_CLOSE_GOING_AWAY);
     wsp_ws_flush_all(srv);
-    release_waiting_cmds(srv);
+    release_waiting_cmds(srv, 0);
 }
 
 /* Called at every sweep and stop request while stopping. */
@@ -486,8 +489,11 @@ static void teardown(wsp_server *srv)
     srv->ndirty = srv->nheld = 0;
     srv->dirty_head = NULL;
     wsp_ws_free_pending(srv);
-    wsp_push_close_all(srv);
+    /* The store first: its close reports every queued change durable or
+     * failed, so each waiting push reply and call gets its true answer. */
     if (srv->store) { srv->store_ops->close(srv->store); srv->store = NULL; }
+    wsp_push_close_all(srv);
+    release_waiting_cmds(srv, 1);
     struct event **evs[] = { &srv->cmd_ev, &srv->flush_ev, &srv->sweep_ev, &srv->stop_ev,
                              &srv->durable_ev, &srv->ping_ev, &srv->held_ev };
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)

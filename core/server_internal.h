@@ -114,12 +114,21 @@ typedef struct wsp_reply {
     const char *text;                /* "ok\n" / "queued\n" / "fail\n" */
 } wsp_reply;
 
+#define WSP_PUSH_INLINE_REPLIES 8
+
+/* Every line read gets exactly one reply, in order, before the connection
+ * closes (push_conn.c). */
 struct wsp_pushconn {
     struct wsp_server *srv;
     struct bufferevent *bev;
+    /* replies waiting for their tickets, a ring: the inline slots, or a
+     * malloc'd ring once more are waiting */
     wsp_reply *pending; size_t pend_head, pend_len, pend_cap;
-    int close_after_flush;
-    uint8_t authed;                  /* past the AUTH line (or none required) */
+    wsp_reply pend_inline[WSP_PUSH_INLINE_REPLIES];
+    uint8_t authed;       /* past the AUTH line (or none required) */
+    uint8_t eof;          /* the backend finished sending (half-close) */
+    uint8_t closing;      /* a line over max_line or a refused AUTH: no more input */
+    uint8_t paused;       /* the ring could not grow: input waits for replies to go */
     wsp_pushconn *next, *prev;
 };
 
@@ -238,10 +247,10 @@ int  wsp_ws_key_ok(wsp_wsconn *c, const wsp_key *key);
 /* push_conn.c */
 void wsp_push_accept(wsp_server *srv, evutil_socket_t fd);
 void wsp_push_release_replies(wsp_server *srv);
-void wsp_push_close_all(wsp_server *srv);
+void wsp_push_close_all(wsp_server *srv);      /* at teardown, after the store closed */
+void wsp_push_stop_reading(wsp_server *srv);
 int  wsp_push_idle(wsp_server *srv);   /* no reply pending or unsent */
 /* Graceful stop: read no more push lines (those read are still answered). */
-void wsp_push_stop_reading(wsp_server *srv);
 /* One push line -> static reply text ("ok\n"...) and the store ticket. */
 const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
                                  uint64_t *ticket);
