@@ -1,10 +1,17 @@
 dnl config.m4 - build the WsPush extension: the PHP binding (ext/) and the
 dnl C push core (core/) compiled into one wspush.so.
 dnl
-dnl   phpize && ./configure && make     ->  modules/wspush.so
+dnl   phpize && ./configure && make && make test   ->  modules/wspush.so
 dnl
-dnl Needs pkg-config files for libevent, libevent_pthreads, json-c and
-dnl libcrypto, and liblmdb (no .pc file on Debian: found by library check).
+dnl Libraries are found with pkg-config (libevent, libevent_pthreads, json-c,
+dnl libcrypto) and a library check (liblmdb has no .pc file on Debian). A
+dnl library in a non-standard prefix: --with-wspush-libevent=DIR,
+dnl --with-wspush-json-c=DIR, --with-wspush-openssl=DIR, --with-wspush-lmdb=DIR
+dnl (DIR/lib/pkgconfig etc. are searched first; LMDB from DIR/include, DIR/lib).
+dnl A missing library stops configure naming the Debian package to install.
+dnl
+dnl Optional features (php --ri wspush lists each, on or off) follow one
+dnl pattern, see "Optional features" below.
 
 PHP_ARG_ENABLE([wspush],
   [whether to enable the WsPush extension],
@@ -15,47 +22,109 @@ PHP_ARG_ENABLE([wspush-tls],
   [whether WsPush serves wss:// (ws_tls_cert / ws_tls_key)],
   [AS_HELP_STRING([--disable-wspush-tls], [Build WsPush without TLS (no libssl); ws_tls_cert then refuses to start])],
   [yes], [no])
+PHP_ARG_WITH([wspush-libevent], [for the libevent prefix],
+  [AS_HELP_STRING([--with-wspush-libevent=DIR], [WsPush: libevent 2.1 installed in DIR (default: pkg-config)])],
+  [no], [no])
+PHP_ARG_WITH([wspush-json-c], [for the json-c prefix],
+  [AS_HELP_STRING([--with-wspush-json-c=DIR], [WsPush: json-c installed in DIR (default: pkg-config)])],
+  [no], [no])
+PHP_ARG_WITH([wspush-openssl], [for the OpenSSL prefix],
+  [AS_HELP_STRING([--with-wspush-openssl=DIR], [WsPush: OpenSSL (libcrypto) installed in DIR (default: pkg-config)])],
+  [no], [no])
+PHP_ARG_WITH([wspush-lmdb], [for the LMDB prefix],
+  [AS_HELP_STRING([--with-wspush-lmdb=DIR], [WsPush: LMDB installed in DIR (default: the system paths)])],
+  [no], [no])
 
 if test "$PHP_WSPUSH" != "no"; then
   PKG_PROG_PKG_CONFIG
   if test -z "$PKG_CONFIG"; then
-    AC_MSG_ERROR([pkg-config not found; it is needed to locate libevent, json-c and libcrypto])
+    AC_MSG_ERROR([pkg-config not found; it is needed to locate libevent, json-c and libcrypto (Debian: apt-get install pkg-config)])
   fi
 
-  dnl One module per check, so a missing one is named in the error.
-  for wsp_pkg in libevent libevent_pthreads json-c libcrypto; do
-    AC_MSG_CHECKING([for $wsp_pkg])
-    if $PKG_CONFIG --exists $wsp_pkg; then
-      AC_MSG_RESULT([found $($PKG_CONFIG --modversion $wsp_pkg)])
+  dnl wsp_prefix SWITCH VALUE: a --with-wspush-X=DIR makes pkg-config look in
+  dnl DIR first. "yes"/"no" keep the default search.
+  wsp_prefix() {
+    case "$2" in
+      yes|no|"") return 0 ;;
+    esac
+    if test ! -d "$2"; then
+      AC_MSG_ERROR([--with-wspush-$1=$2: no such directory])
+    fi
+    PKG_CONFIG_PATH="$2/lib/pkgconfig:$2/lib64/pkgconfig:$2/lib/x86_64-linux-gnu/pkgconfig:$2/share/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+    export PKG_CONFIG_PATH
+  }
+
+  dnl wsp_need_pkg MODULE DEBIAN-PACKAGE SWITCH: MODULE must be known to
+  dnl pkg-config, or configure stops naming the package that provides it.
+  wsp_need_pkg() {
+    AC_MSG_CHECKING([for $1])
+    if $PKG_CONFIG --exists "$1"; then
+      wsp_modversion=`$PKG_CONFIG --modversion "$1"`
+      AC_MSG_RESULT([found $wsp_modversion])
     else
       AC_MSG_RESULT([no])
-      AC_MSG_ERROR([$wsp_pkg not found by pkg-config (Debian: apt-get install libevent-dev libjson-c-dev libssl-dev)])
+      AC_MSG_ERROR([$1 not found by pkg-config (Debian: apt-get install $2; elsewhere: --with-wspush-$3=PREFIX)])
     fi
-  done
+  }
+
+  wsp_prefix libevent "$PHP_WSPUSH_LIBEVENT"
+  wsp_prefix json-c "$PHP_WSPUSH_JSON_C"
+  wsp_prefix openssl "$PHP_WSPUSH_OPENSSL"
+
+  dnl One module per check, so a missing one is named in the error.
+  wsp_need_pkg libevent libevent-dev libevent
+  wsp_need_pkg libevent_pthreads libevent-dev libevent
+  wsp_need_pkg json-c libjson-c-dev json-c
+  wsp_need_pkg libcrypto libssl-dev openssl
 
   WSP_PKGS="libevent libevent_pthreads json-c libcrypto"
-  WSP_TLS_FLAG=""
+
+  dnl ---- Optional features ------------------------------------------------
+  dnl Each one: a PHP_ARG_WITH or PHP_ARG_ENABLE([wspush-NAME]) switch at the top; here, when it
+  dnl is not "no": wsp_prefix NAME "$PHP_WSPUSH_NAME", then wsp_need_pkg (or a
+  dnl check that fails naming the Debian package when the switch says "yes"),
+  dnl append its pkg-config module to WSP_PKGS, its -DWSP_HAVE_NAME to
+  dnl WSP_FEATURE_CFLAGS (seen by ext/ and core/), and its name to
+  dnl wsp_features. ext/wspush.c's wspush_features[] shows it in php --ri.
+  WSP_FEATURE_CFLAGS=""
+  wsp_features=""
+
+  dnl TLS (wss://, ws_tls_cert / ws_tls_key): on unless --disable-wspush-tls.
   if test "$PHP_WSPUSH_TLS" != "no"; then
     AC_MSG_CHECKING([for libssl (wss://)])
     if $PKG_CONFIG --exists libssl; then
       AC_MSG_RESULT([found $($PKG_CONFIG --modversion libssl)])
       WSP_PKGS="$WSP_PKGS libssl"
-      WSP_TLS_FLAG="-DWSP_HAVE_TLS=1"
+      WSP_FEATURE_CFLAGS="$WSP_FEATURE_CFLAGS -DWSP_HAVE_TLS=1"
+      wsp_features="$wsp_features tls"
     else
       AC_MSG_RESULT([no])
       AC_MSG_ERROR([libssl not found by pkg-config (Debian: apt-get install libssl-dev), or configure --disable-wspush-tls])
     fi
   fi
+
   WSP_CFLAGS=`$PKG_CONFIG --cflags $WSP_PKGS`
   WSP_LIBS=`$PKG_CONFIG --libs $WSP_PKGS`
   PHP_EVAL_INCLINE($WSP_CFLAGS)
   PHP_EVAL_LIBLINE($WSP_LIBS, WSPUSH_SHARED_LIBADD)
 
-  dnl LMDB, the embedded store (store=file).
+  dnl LMDB, the embedded store (store=file): no .pc file on Debian.
+  wsp_lmdb_ldflags=""
+  if test "$PHP_WSPUSH_LMDB" != "no" && test "$PHP_WSPUSH_LMDB" != "yes"; then
+    if test ! -f "$PHP_WSPUSH_LMDB/include/lmdb.h"; then
+      AC_MSG_ERROR([--with-wspush-lmdb=$PHP_WSPUSH_LMDB: no include/lmdb.h there])
+    fi
+    PHP_ADD_INCLUDE([$PHP_WSPUSH_LMDB/include])
+    CPPFLAGS="$CPPFLAGS -I$PHP_WSPUSH_LMDB/include"
+    wsp_lmdb_ldflags="-L$PHP_WSPUSH_LMDB/lib"
+    PHP_ADD_LIBPATH([$PHP_WSPUSH_LMDB/lib], WSPUSH_SHARED_LIBADD)
+  fi
   PHP_CHECK_LIBRARY(lmdb, mdb_env_create,
     [PHP_ADD_LIBRARY(lmdb, 1, WSPUSH_SHARED_LIBADD)],
-    [AC_MSG_ERROR([liblmdb not found (Debian: apt-get install liblmdb-dev)])])
-  AC_CHECK_HEADER([lmdb.h], [], [AC_MSG_ERROR([lmdb.h not found (Debian: apt-get install liblmdb-dev)])])
+    [AC_MSG_ERROR([liblmdb not found (Debian: apt-get install liblmdb-dev; elsewhere: --with-wspush-lmdb=PREFIX)])],
+    [$wsp_lmdb_ldflags])
+  AC_CHECK_HEADER([lmdb.h], [],
+    [AC_MSG_ERROR([lmdb.h not found (Debian: apt-get install liblmdb-dev; elsewhere: --with-wspush-lmdb=PREFIX)])])
 
   PHP_ADD_LIBRARY(pthread, 1, WSPUSH_SHARED_LIBADD)
   PHP_ADD_LIBRARY(m, 1, WSPUSH_SHARED_LIBADD)
@@ -71,7 +140,7 @@ if test "$PHP_WSPUSH" != "no"; then
   wsp_ext_sources="ext/wspush.c ext/wspush_exception.c ext/wspush_server.c ext/wspush_client.c"
 
   PHP_NEW_EXTENSION(wspush, $wsp_ext_sources $wsp_core_sources, $ext_shared,,
-    [-std=gnu11 -DZEND_ENABLE_STATIC_TSRMLS_CACHE=1 $WSP_TLS_FLAG])
+    [-std=gnu11 -DZEND_ENABLE_STATIC_TSRMLS_CACHE=1 $WSP_FEATURE_CFLAGS])
   PHP_ADD_INCLUDE([$ext_srcdir/core])
   PHP_ADD_INCLUDE([$ext_srcdir/ext])
   PHP_ADD_BUILD_DIR([$ext_builddir/ext], 1)
@@ -79,4 +148,14 @@ if test "$PHP_WSPUSH" != "no"; then
   PHP_ADD_EXTENSION_DEP(wspush, json)
   PHP_ADD_EXTENSION_DEP(wspush, spl)
   PHP_SUBST(WSPUSH_SHARED_LIBADD)
+
+  dnl `make test` (and pecl run-tests) run the phpt suite in php-tests/:
+  dnl run-tests.php alone only looks in tests/, ext/, Zend/ and sapi/.
+  PHP_ADD_MAKEFILE_FRAGMENT([$ext_srcdir/Makefile.frag])
+
+  if test -n "$wsp_features"; then
+    AC_MSG_NOTICE([WsPush optional features:$wsp_features])
+  else
+    AC_MSG_NOTICE([WsPush optional features: none])
+  fi
 fi

@@ -14,6 +14,9 @@
 
 #include <event2/event.h>
 #include <json-c/json_c_version.h>
+#include <lmdb.h>
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
 
 ZEND_DECLARE_MODULE_GLOBALS(wspush)
 
@@ -50,13 +53,60 @@ static PHP_MSHUTDOWN_FUNCTION(wspush)
     return SUCCESS;
 }
 
+/* Optional features for php --ri: one row each, on or off, and the configure
+ * switch that controls it. A feature's switch in config.m4 adds
+ * -DWSP_HAVE_<NAME> (see "Optional features" there); add its row here. */
+#ifdef WSP_HAVE_HIREDIS
+# define WSPUSH_FEATURE_REDIS 1
+#else
+# define WSPUSH_FEATURE_REDIS 0
+#endif
+#ifdef WSP_HAVE_TLS
+# define WSPUSH_FEATURE_TLS 1
+#else
+# define WSPUSH_FEATURE_TLS 0
+#endif
+
+static const struct {
+    const char *name;
+    int on;
+    const char *how;   /* how to get it when off */
+} wspush_features[] = {
+    { "Redis store (store = redis://)", WSPUSH_FEATURE_REDIS, "--with-wspush-redis; Debian: libhiredis-dev" },
+    { "TLS listener (wss://)", WSPUSH_FEATURE_TLS, "--enable-wspush-tls; Debian: libssl-dev" },
+};
+
 static PHP_MINFO_FUNCTION(wspush)
 {
+    char row[256];
+    size_t i;
+
     php_info_print_table_start();
     php_info_print_table_row(2, "WsPush support", "enabled");
     php_info_print_table_row(2, "Version", PHP_WSPUSH_VERSION);
-    php_info_print_table_row(2, "libevent", event_get_version());
-    php_info_print_table_row(2, "json-c", json_c_version());
+    php_info_print_table_end();
+
+    /* Built with: the headers this module was compiled against; running
+     * with: the shared library loaded now (they differ after a library
+     * upgrade without a rebuild). */
+    php_info_print_table_start();
+    php_info_print_table_header(3, "Library", "Built with", "Running with");
+    php_info_print_table_row(3, "libevent", EVENT__VERSION, event_get_version());
+    php_info_print_table_row(3, "json-c", JSON_C_VERSION, json_c_version());
+    php_info_print_table_row(3, "OpenSSL", OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
+    php_info_print_table_row(3, "LMDB", MDB_VERSION_STRING, mdb_version(NULL, NULL, NULL));
+    php_info_print_table_end();
+
+    php_info_print_table_start();
+    php_info_print_table_header(2, "Optional feature", "Available");
+    for (i = 0; i < sizeof wspush_features / sizeof wspush_features[0]; i++) {
+        if (wspush_features[i].on) {
+            php_info_print_table_row(2, wspush_features[i].name, "yes");
+        } else {
+            snprintf(row, sizeof row, "no (rebuild with %s)", wspush_features[i].how);
+            php_info_print_table_row(2, wspush_features[i].name, row);
+        }
+    }
     php_info_print_table_end();
 }
 

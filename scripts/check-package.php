@@ -22,6 +22,7 @@ declare(strict_types=1);
 const PACKAGE_RULES = [
     'config.m4' => 'src',
     'config.w32' => 'src',
+    'Makefile.frag' => 'src',
     'core/*.c' => 'src',
     'core/*.h' => 'src',
     'core/Makefile' => 'src',

@@ -12,6 +12,7 @@ PKGS=(
   libssl-dev          # libcrypto: SHA-1, HMAC-SHA256 (core); libssl: wss:// (--disable-wspush-tls to drop)
   liblmdb-dev         # the embedded durable store (core)
   pkg-config
+  php-pear            # pecl: the package / install test (scripts/test.sh "pecl")
   check               # C unit tests (core/tests)
   python3-websockets  # an independent WebSocket client for tests (also drives Chromium over DevTools)
   openssl             # the CLI: tests make their own TLS certificates for wss://

@@ -97,6 +97,46 @@ phpt_asan() {
      UBSAN_OPTIONS="print_stacktrace=1")
 }
 
+# pecl: package the tracked files, install the tarball into a scratch PEAR
+# tree (extension, php_dir, tests, docs all under one temporary directory),
+# then run the phpt suite against the installed wspush.so.
+pecl_install() {
+  local dir src tgz
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/wsp-pecl.XXXXXX")
+  src=$dir/src
+  mkdir -p "$src" && git ls-files -z | xargs -0 cp --parents -t "$src" || return 1
+  (cd "$src" && pecl package package.xml >"$dir/package.log" 2>&1) || { cat "$dir/package.log"; return 1; }
+  tgz=$(ls "$src"/wspush-*.tgz) || return 1
+  echo "packaged $(basename "$tgz")"
+  # `make test` in a phpize build runs php-tests/ (Makefile.frag)
+  local t
+  t=$(bash scripts/build.sh >/dev/null && make -s --eval 'wsp-tests: ; @echo $(TESTS)' wsp-tests)
+  case "$t" in */php-tests) echo "make test runs: $t" ;; *) echo "make test would run '$t', not php-tests/"; return 1 ;; esac
+  # A PEAR configuration of its own: every directory, the registry included,
+  # under $dir/root/pear. PEAR 1.10 installs a built extension where
+  # php-config says (the system's extension dir), whatever ext_dir is: a
+  # php-config naming the scratch tree, found through php_prefix, keeps it there.
+  local pear=$dir/root/pear
+  pear config-create "$dir/root" "$dir/pear.conf" >/dev/null || return 1
+  mkdir -p "$dir/bin"
+  printf '#!/bin/sh\ncase "$1" in\n  --prefix) echo "%s" ;;\n  --extension-dir) echo "%s" ;;\n  *) exec php-config "$@" ;;\nesac\n' \
+    "$pear" "$pear/ext" >"$dir/bin/php-config"
+  printf '#!/bin/sh\nexec phpize "$@"\n' >"$dir/bin/phpize"
+  chmod +x "$dir/bin/php-config" "$dir/bin/phpize"
+  pecl -c "$dir/pear.conf" config-set php_prefix "$dir/bin/" >/dev/null || return 1
+  MAKEFLAGS="-j$(nproc)" pecl -c "$dir/pear.conf" install "$tgz" >"$dir/install.log" 2>&1 ||
+    { tail -n 40 "$dir/install.log"; return 1; }
+  local so=$pear/ext/wspush.so
+  [ -f "$so" ] || { echo "pecl install produced no $so"; tail -n 20 "$dir/install.log"; return 1; }
+  for f in yii/*.php; do
+    [ -f "$pear/php/WsPush/Yii/${f#yii/}" ] || { echo "pecl install did not install $f as WsPush/Yii/${f#yii/}"; return 1; }
+  done
+  echo "installed $so and php_dir/WsPush/Yii/"
+  php -d extension="$so" --ri wspush | sed -n '/^Version/p;/^libevent/p'
+  # child processes of the tests load the installed module too
+  run_phpt "$so" WSPUSH_SO="$so" && rm -rf "$dir"
+}
+
 python_client() { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_websockets.py; }
 ops_tests()     { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_ops.py; }
 wss_clients()   { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_wss.py; }
@@ -112,6 +152,7 @@ step "phpt" phpt_plain
 [ -z "${WSPUSH_QUICK:-}" ] && step "phpt (ASan+UBSan)" phpt_asan
 step "python3-websockets client" python_client
 step "wss:// clients (python ssl, Chromium)" wss_clients
+step "pecl package + install + phpt" pecl_install
 step "README commands (serve, test, deps elevation)" bash tests/readme/commands.sh
 step "operations: logs, /metrics, SIGTERM (python)" ops_tests
 [ -z "${WSPUSH_QUICK:-}" ] && step "bench smoke" bench_smoke
