@@ -30,6 +30,8 @@ int wsp_keytab_init(wsp_keytab *t)
 {
     t->nbuckets = 1024;
     t->count = 0;
+    t->ghost_head = t->ghost_tail = NULL;
+    t->nghosts = 0;
     t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
     return t->buckets ? 0 : -1;
 }
@@ -62,9 +64,49 @@ wsp_keyrec *wsp_key_find(wsp_server *srv, const char *id, size_t id_len)
     return NULL;
 }
 
+static void ghost_unlink(wsp_keytab *t, wsp_keyrec *k)
+{
+    if (k->ghost_prev) k->ghost_prev->ghost_next = k->ghost_next; else t->ghost_head = k->ghost_next;
+    if (k->ghost_next) k->ghost_next->ghost_prev = k->ghost_prev; else t->ghost_tail = k->ghost_prev;
+    k->ghost_next = k->ghost_prev = NULL;
+    k->ghost = 0;
+    t->nghosts--;
+}
+
+static void key_free(wsp_keytab *t, wsp_keyrec *k)
+{
+    wsp_keyrec **pp = &t->buckets[k->hash & (t->nbuckets - 1)];
+    while (*pp && *pp != k) pp = &(*pp)->hnext;
+    if (*pp) *pp = k->hnext;
+    free(k->id);
+    free(k);
+}
+
+/* Every remove the store has applied: the ghosts whose removes are all
+ * applied can go (oldest first; one still waiting holds the younger ones
+ * back a little, which is harmless). */
+static void ghosts_reap(wsp_server *srv)
+{
+    wsp_keytab *t = &srv->keys;
+    if (!t->ghost_head) return;
+    uint64_t applied = srv->store_ops && srv->store_ops->removed_upto
+                       ? srv->store_ops->removed_upto(srv->store) : UINT64_MAX;
+    while (t->ghost_head && t->ghost_head->rm_ticket <= applied) {
+        wsp_keyrec *k = t->ghost_head;
+        ghost_unlink(t, k);
+        key_free(t, k);
+    }
+}
+
 wsp_keyrec *wsp_key_get(wsp_server *srv, const char *id, size_t id_len)
 {
     wsp_keyrec *k = wsp_key_find(srv, id, id_len);
+    if (k && k->ghost) {
+        /* Back before its removes were applied: it goes on with its
+         * sequence, never reusing one a stored record may still have. */
+        ghost_unlink(&srv->keys, k);
+        srv->keys.count++;
+    }
     if (k) return k;
     k = calloc(1, sizeof(*k));
     if (!k) return NULL;
@@ -76,7 +118,7 @@ wsp_keyrec *wsp_key_get(wsp_server *srv, const char *id, size_t id_len)
     k->hash = key_hash(id, id_len);
     k->next_seq = 1;
     wsp_keytab *t = &srv->keys;
-    if (t->count >= t->nbuckets) keytab_grow(t);
+    if (t->count + t->nghosts >= t->nbuckets) keytab_grow(t);
     size_t b = k->hash & (t->nbuckets - 1);
     k->hnext = t->buckets[b];
     t->buckets[b] = k;
@@ -85,17 +127,29 @@ wsp_keyrec *wsp_key_get(wsp_server *srv, const char *id, size_t id_len)
 }
 
 /* A key with no connection and no message is forgotten. Its sequence then
- * restarts at 1, which is safe: no connection or stored record refers to it. */
+ * restarts at 1, which is safe once no connection refers to it and no
+ * stored record of it is left: until the store has applied its removes,
+ * the key stays as a ghost that keeps its sequence (store.h, defect 1 of
+ * issue 13: a re-created key's seq 1 loaded after an older record's seq 5
+ * was dropped at load). */
 void wsp_key_maybe_release(wsp_server *srv, wsp_keyrec *k)
 {
-    if (k->conns || k->head) return;
+    if (k->conns || k->head || k->ghost) return;
     wsp_keytab *t = &srv->keys;
-    wsp_keyrec **pp = &t->buckets[k->hash & (t->nbuckets - 1)];
-    while (*pp && *pp != k) pp = &(*pp)->hnext;
-    if (*pp) *pp = k->hnext;
     t->count--;
-    free(k->id);
-    free(k);
+    ghosts_reap(srv);
+    uint64_t applied = srv->store_ops && srv->store_ops->removed_upto
+                       ? srv->store_ops->removed_upto(srv->store) : UINT64_MAX;
+    if (k->rm_ticket > applied) {
+        k->ghost = 1;
+        k->ghost_next = NULL;
+        k->ghost_prev = t->ghost_tail;
+        if (t->ghost_tail) t->ghost_tail->ghost_next = k; else t->ghost_head = k;
+        t->ghost_tail = k;
+        t->nghosts++;
+        return;
+    }
+    key_free(t, k);
 }
 
 static void msg_unlink(wsp_server *srv, wsp_msg *m)
@@ -113,10 +167,12 @@ static void msg_unlink(wsp_server *srv, wsp_msg *m)
 
 static void store_remove(wsp_server *srv, wsp_keyrec *k, const wsp_store_ref *refs, size_t n)
 {
-    uint64_t ticket;
-    if (srv->store && n && srv->store_ops->remove(srv->store, k->id, k->id_len, refs, n,
-                                                  &ticket) != 0)
-        srv->st.store_errors++;
+    uint64_t ticket = 0;
+    if (!srv->store || !n) return;
+    if (srv->store_ops->remove(srv->store, k->id, k->id_len, refs, n, &ticket) != 0)
+        srv->st.store_errors++;   /* the records stay: delivered again after a restart */
+    else if (ticket > k->rm_ticket)
+        k->rm_ticket = ticket;
 }
 
 static wsp_store_ref msg_ref(const wsp_msg *m)
@@ -336,19 +392,32 @@ int wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, wsp_store_
     wsp_server *srv = arg;
     wsp_keyrec *k = wsp_key_get(srv, key_id, key_len);
     if (!k) return -1;
-    if (k->tail && ref.seq <= k->tail->seq) {
-        /* Out of order (a key whose sequence restarted while an older
-         * record failed to be removed): keep the first, drop this one
-         * from the store too so it is not met again. */
-        uint64_t ticket;
-        if (srv->store) srv->store_ops->remove(srv->store, k->id, k->id_len, &ref, 1, &ticket);
-        return 0;
+    uint64_t seq = ref.seq;
+    if (k->tail && seq <= k->tail->seq) {
+        /* A key whose sequence restarted while an older record of it was
+         * still stored (a store written before the ghost keys, or a remove
+         * that failed). Records come in push order, so this one is newer:
+         * it is kept, after the older ones, under the next sequence
+         * (logged and counted). A store that names records by seq alone
+         * (no rid) could not be told the new number: there the record is
+         * dropped, logged and counted, never silently. */
+        srv->st.load_renumbered++;
+        if (!ref.rid) {
+            wsp_log_ev(srv, WSP_LOG_ERROR, "drop", 0, k, ref.seq, ref.seq,
+                       "load: sequence not above the previous record", payload, len);
+            uint64_t ticket;
+            if (srv->store) srv->store_ops->remove(srv->store, k->id, k->id_len, &ref, 1, &ticket);
+            return 0;
+        }
+        seq = k->tail->seq + 1;
+        wsp_log_ev(srv, WSP_LOG_WARN, "load", 0, k, ref.seq, seq,
+                   "sequence not above the previous record: renumbered", NULL, 0);
     }
-    wsp_msg *m = msg_new(srv, k, ref.seq, push_ms, tries, payload, len);
+    wsp_msg *m = msg_new(srv, k, seq, push_ms, tries, payload, len);
     if (!m) return -1;
     m->rid = ref.rid;
     msg_append(srv, k, m);
-    k->next_seq = ref.seq + 1;
+    if (seq + 1 > k->next_seq) k->next_seq = seq + 1;
     return 0;
 }
 
@@ -440,6 +509,7 @@ void wsp_outbox_confirm(wsp_wsconn *c, uint64_t upto, const char *how)
 /* ttl: the global list is in push order, so only expired messages are visited. */
 void wsp_outbox_expire(wsp_server *srv)
 {
+    ghosts_reap(srv);
     int64_t limit = wsp_now_ms(srv) - (int64_t)(srv->cfg.ttl * 1000.0);
     while (srv->g_head && srv->g_head->push_ms <= limit) {
         wsp_keyrec *k = srv->g_head->key;
@@ -465,6 +535,8 @@ void wsp_keytab_free(wsp_server *srv)
     }
     free(t->buckets);
     t->buckets = NULL;
+    t->count = t->nghosts = 0;
+    t->ghost_head = t->ghost_tail = NULL;
     srv->g_head = srv->g_tail = NULL;
     for (size_t c = 0; c < WSP_MSG_CLASSES; c++) {
         while (srv->msg_free[c]) {

@@ -57,11 +57,19 @@ struct wsp_keyrec {
     uint64_t next_seq;
     wsp_wsconn *conns;                 /* bound live connections */
     uint32_t nconns;
+    /* A released key whose store removes may not be applied yet stays in
+     * the table as a ghost (outbox.c), so its sequence goes on if it comes
+     * back: the store's latest remove for it, and the ghost FIFO links. */
+    uint64_t rm_ticket;
+    wsp_keyrec *ghost_next, *ghost_prev;
+    int ghost;
 };
 
 typedef struct wsp_keytab {
     wsp_keyrec **buckets;
-    size_t nbuckets, count;
+    size_t nbuckets, count;            /* count: live keys (not ghosts) */
+    wsp_keyrec *ghost_head, *ghost_tail;   /* released, oldest first */
+    size_t nghosts;
 } wsp_keytab;
 
 enum wsp_ws_state { WS_HANDSHAKE = 0, WS_OPEN, WS_CLOSING, WS_DEAD };

@@ -96,6 +96,13 @@ typedef struct wsp_store_ops {
                   const wsp_store_ref *refs, size_t n, uint64_t *ticket);
     int (*set_tries)(wsp_store *s, const char *key_id, size_t key_len,
                      wsp_store_ref ref, uint32_t tries, uint64_t *ticket);
+    /* Optional (NULL: a remove takes effect when its ticket is reported).
+     * Every remove with a ticket <= the value returned is applied: those
+     * records are no longer stored. A store may apply removes later than
+     * it reports their tickets (the file store defers them); the outbox
+     * keeps a released key's sequence until its removes are applied, so a
+     * re-created key never reuses a stored sequence. Any thread. */
+    uint64_t (*removed_upto)(wsp_store *s);
     /* Make everything queued so far durable (reporting it through the
      * callback), stop the store's thread and free the handle. */
     void (*close)(wsp_store *s);

@@ -35,6 +35,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,7 @@ struct wsp_store {
     int      writer_idle;        /* writer blocked waiting for the first change */
     uint64_t disk_bytes;
     char     err[320];
+    _Atomic uint64_t removed_upto;   /* store.h; written by the writer */
 
     /* Held by load's read transaction and by the writer while it resizes
      * the map: mdb_env_set_mapsize needs no live transaction in the process. */
@@ -351,12 +353,14 @@ static int wsp_file_grow_map(wsp_store *s)
     return 0;
 }
 
-/* Apply the removes rm (sorted record ids) and n changes from first in one
+/* Apply the removes rm (sorted record ids) or n changes from first in one
  * transaction and commit it. With the batch/always policies the env syncs
  * inside mdb_txn_commit (LMDB's own two-step durable commit); with
- * everysec/off it is opened MDB_NOSYNC. */
-static int wsp_file_commit_range(wsp_store *s, wsp_change *first, size_t n,
-                                 const uint64_t *rm, size_t nrm)
+ * everysec/off it is opened MDB_NOSYNC. A failed commit leaves the store as
+ * it was (LMDB never writes over live pages), so the next one may succeed
+ * (a disk that was full and has room again). */
+static int wsp_file_commit_txn(wsp_store *s, wsp_change *first, size_t n,
+                               const uint64_t *rm, size_t nrm)
 {
     for (;;) {
         MDB_txn *txn = NULL;
@@ -375,14 +379,6 @@ static int wsp_file_commit_range(wsp_store *s, wsp_change *first, size_t n,
         else rc = mdb_txn_commit(txn);
         if (rc == MDB_MAP_FULL && wsp_file_grow_map(s) == 0)
             continue;   /* retry the whole range in the bigger map */
-        if (rc == MDB_TXN_FULL && n > 1) {
-            /* Too many dirty pages for one txn (a huge backlog): halve. */
-            size_t half = n / 2;
-            wsp_change *mid = first;
-            for (size_t i = 0; i < half; i++) mid = mid->next;
-            rc = wsp_file_commit_range(s, first, half, rm, nrm);
-            if (rc == 0) rc = wsp_file_commit_range(s, mid, n - half, NULL, 0);
-        }
         return rc;
     }
 }
@@ -396,21 +392,39 @@ static void wsp_file_update_bytes(wsp_store *s)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Commit a range and report it; shared by every policy. The callback only
- * ever sees growing tickets (*reported is the last one it saw). */
-static void wsp_file_commit_report(wsp_store *s, wsp_change *first, size_t n,
-                                   const uint64_t *rm, size_t nrm, uint64_t upto,
-                                   int *unsynced, uint64_t *reported)
+/* After a commit: keep its error for last_error, or note what it wrote. */
+static void wsp_file_committed(wsp_store *s, int rc, int *unsynced)
 {
-    int rc = n || nrm ? wsp_file_commit_range(s, first, n, rm, nrm) : 0;
     if (rc) {
         char msg[320];
         wsp_file_explain(s->dir, rc, msg, sizeof msg);
         wsp_file_set_error(s, msg);
-    } else if (n || nrm) {
-        if (s->fsync == WSP_FSYNC_EVERYSEC || s->fsync == WSP_FSYNC_OFF) *unsynced = 1;
-        wsp_file_update_bytes(s);
+        return;
     }
+    if (s->fsync == WSP_FSYNC_EVERYSEC || s->fsync == WSP_FSYNC_OFF) *unsynced = 1;
+    wsp_file_update_bytes(s);
+}
+
+/* Commit n changes from first and report them: every ticket once, with the
+ * result of the commit that held it (store.h). upto (>= the last change's
+ * ticket) is reported when the range is done: removes queued among the
+ * changes are reported with them, they are applied later. A range too big
+ * for one transaction (MDB_TXN_FULL, a huge backlog) goes in halves, each
+ * reported with its own result. *reported is the last ticket reported. */
+static void wsp_file_commit_report(wsp_store *s, wsp_change *first, size_t n, uint64_t upto,
+                                   int *unsynced, uint64_t *reported)
+{
+    int rc = n ? wsp_file_commit_txn(s, first, n, NULL, 0) : 0;
+    if (rc == MDB_TXN_FULL && n > 1) {
+        size_t half = n / 2;
+        wsp_change *last = first;
+        for (size_t i = 1; i < half; i++) last = last->next;
+        wsp_change *mid = last->next;
+        wsp_file_commit_report(s, first, half, last->ticket, unsynced, reported);
+        wsp_file_commit_report(s, mid, n - half, upto, unsynced, reported);
+        return;
+    }
+    if (n) wsp_file_committed(s, rc, unsynced);
     if (s->cb && upto > *reported) {
         *reported = upto;
         s->cb(s->cb_arg, upto, rc);
@@ -439,12 +453,15 @@ static void wsp_file_sync(wsp_store *s, int *unsynced, double *last_sync)
 }
 
 /* Removes wait on the writer for up to STORE_REMOVE_DEFER_S (or until
- * STORE_REMOVE_MAX records wait) and then go in one commit. A confirmation
- * removes records pushed over the last ~100 ms, spread over many pages;
- * taken together, a page is rewritten once for all its removes instead of
- * once per group commit. Nothing waits for a remove (no reply does), and a
- * crash before it is applied only delivers the message again (at least
- * once); close() applies every waiting remove. */
+ * STORE_REMOVE_MAX records wait) and then go in one commit of their own,
+ * after the changes that came with them (a record appended and confirmed
+ * within one batch is appended first, then removed). A confirmation removes
+ * records pushed over the last ~100 ms, spread over many pages; taken
+ * together, a page is rewritten once for all its removes instead of once
+ * per group commit. Nothing waits for a remove (no reply does), and a crash
+ * before it is applied only delivers the message again (at least once);
+ * removed_upto says how far they are applied (the outbox keeps a released
+ * key's sequence until then), and close() applies every waiting remove. */
 #define STORE_REMOVE_DEFER_S 0.25
 #define STORE_REMOVE_MAX     65536
 
@@ -452,7 +469,8 @@ static void wsp_file_sync(wsp_store *s, int *unsynced, double *last_sync)
 typedef struct wsp_rid_set {
     uint64_t *v;
     size_t n, cap;
-    double since;            /* when the oldest of them came */
+    double since;            /* when the oldest of them came (or the last try) */
+    uint64_t hi_ticket;      /* the latest remove among them */
 } wsp_rid_set;
 
 static int wsp_rid_set_add(wsp_rid_set *r, const wsp_change *ch, double now)
@@ -468,6 +486,7 @@ static int wsp_rid_set_add(wsp_rid_set *r, const wsp_change *ch, double now)
     if (!r->n) r->since = now;
     memcpy(r->v + r->n, ch->data, ch->n_rids * sizeof *r->v);
     r->n += ch->n_rids;
+    r->hi_ticket = ch->ticket;
     return 0;
 }
 
@@ -475,6 +494,22 @@ static int wsp_cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
+}
+
+/* Apply the waiting removes in one commit. On failure (a full disk: a
+ * delete rewrites pages too) they keep waiting and are tried again after
+ * another STORE_REMOVE_DEFER_S. */
+static void wsp_file_commit_removes(wsp_store *s, wsp_rid_set *r, int *unsynced)
+{
+    qsort(r->v, r->n, sizeof *r->v, wsp_cmp_u64);
+    int rc = wsp_file_commit_txn(s, NULL, 0, r->v, r->n);
+    wsp_file_committed(s, rc, unsynced);
+    if (rc) {
+        r->since = wsp_mono_now();
+        return;
+    }
+    atomic_store(&s->removed_upto, r->hi_ticket);
+    r->n = 0;
 }
 
 /* Return the chunks of a taken batch: one is kept for the next batch. */
@@ -554,61 +589,60 @@ static void *wsp_file_writer(void *arg)
 
         /* Removes join the waiting ones; the rest is committed now. */
         wsp_change *now_head = NULL, **now_tail = &now_head;
+        wsp_change *late_head = NULL, **late_tail = &late_head;
         size_t now_n = 0;
         double now = wsp_mono_now();
         for (wsp_change *ch = batch, *next; ch; ch = next) {
             next = ch->next;
+            ch->next = NULL;
             if (ch->kind == WSP_CH_REMOVE && wsp_rid_set_add(&removes, ch, now) == 0)
                 continue;
             if (ch->kind == WSP_CH_REMOVE) {
-                /* No memory to make it wait: apply it now, on its own.
-                 * (data[] is 8-aligned and was filled from uint64_t.) */
-                wsp_file_commit_report(s, NULL, 0, (const uint64_t *)(void *)ch->data,
-                                       ch->n_rids, reported, &unsynced, &reported);
+                /* No memory to make it wait: applied on its own after
+                 * the changes (it may remove one of their appends). */
+                *late_tail = ch;
+                late_tail = &ch->next;
                 continue;
             }
-            ch->next = NULL;
             *now_tail = ch;
             now_tail = &ch->next;
             now_n++;
         }
-        const uint64_t *rm = NULL;
-        size_t nrm = 0;
-        int flush_removes = removes.n && (stopping || now - removes.since >= STORE_REMOVE_DEFER_S
-                                          || removes.n >= STORE_REMOVE_MAX);
-        if (flush_removes) {
-            qsort(removes.v, removes.n, sizeof *removes.v, wsp_cmp_u64);
-            rm = removes.v;
-            nrm = removes.n;
-        }
 
         if (s->fsync == WSP_FSYNC_ALWAYS && now_head) {
-            /* One commit (and its sync) per append; other changes (and the
-             * removes) ride with the next append's commit, or a final one. */
+            /* One commit (and its sync) per append; a tries change rides
+             * with the next append's commit, or a final one. */
             wsp_change *seg = now_head;
             size_t seg_n = 0;
             for (wsp_change *ch = now_head; ch; ch = ch->next) {
                 seg_n++;
                 if (ch->kind == WSP_CH_APPEND || !ch->next) {
-                    wsp_file_commit_report(s, seg, seg_n, rm, nrm,
-                                           ch->kind == WSP_CH_APPEND ? ch->ticket : upto,
-                                           &unsynced, &reported);
-                    rm = NULL;
-                    nrm = 0;
+                    wsp_file_commit_report(s, seg, seg_n,
+                                           ch->next ? ch->ticket : upto, &unsynced, &reported);
                     seg = ch->next;
                     seg_n = 0;
                 }
             }
         } else {
-            wsp_file_commit_report(s, now_head, now_n, rm, nrm, upto, &unsynced, &reported);
+            wsp_file_commit_report(s, now_head, now_n, upto, &unsynced, &reported);
         }
-        if (flush_removes) removes.n = 0;
+        for (wsp_change *ch = late_head; ch; ch = ch->next) {
+            /* (data[] is 8-aligned and was filled from uint64_t.) */
+            int rc = wsp_file_commit_txn(s, NULL, 0, (const uint64_t *)(void *)ch->data,
+                                         ch->n_rids);
+            wsp_file_committed(s, rc, &unsynced);
+        }
+        if (removes.n && (stopping || now - removes.since >= STORE_REMOVE_DEFER_S
+                          || removes.n >= STORE_REMOVE_MAX))
+            wsp_file_commit_removes(s, &removes, &unsynced);
         wsp_file_chunks_done(s, chunks);
         if (unsynced && s->fsync == WSP_FSYNC_EVERYSEC && wsp_mono_now() - last_sync >= 1.0)
             wsp_file_sync(s, &unsynced, &last_sync);
 
         pthread_mutex_lock(&s->mu);
-        if (stopping && !s->head && !removes.n) break;
+        /* At stop, removes that failed once more are given up: their
+         * records come back at the next start (at least once). */
+        if (stopping && !s->head) break;
     }
     pthread_mutex_unlock(&s->mu);
     free(removes.v);
@@ -1096,6 +1130,11 @@ static uint64_t wsp_file_disk_bytes(wsp_store *s)
     return b;
 }
 
+static uint64_t wsp_file_removed_upto(wsp_store *s)
+{
+    return atomic_load(&s->removed_upto);
+}
+
 static void wsp_file_last_error(wsp_store *s, char *buf, size_t len)
 {
     if (!buf || !len) return;
@@ -1113,5 +1152,6 @@ const wsp_store_ops wsp_store_file_ops = {
     .set_tries = wsp_file_set_tries,
     .close = wsp_file_close,
     .disk_bytes = wsp_file_disk_bytes,
+    .removed_upto = wsp_file_removed_upto,
     .last_error = wsp_file_last_error,
 };

@@ -178,6 +178,7 @@ typedef struct wsp_stats {
     uint64_t log_dropped;
     uint64_t events_dropped;    /* poll() events dropped: nobody polled */
     uint64_t store_errors;
+    uint64_t load_renumbered;   /* loaded records whose seq was not above their key's previous one */
     uint64_t push_auth_failed;  /* push connections refused: missing or wrong push_token */
     uint64_t ws_auth_refused;   /* WebSocket connections closed 1008: signature or key mismatch */
     uint64_t origin_refused;    /* handshakes answered 403: Origin not in allowed_origins */

@@ -424,6 +424,7 @@ ZEND_METHOD(WsPush_Server, stats)
     U64(log_dropped);
     U64(events_dropped);
     U64(store_errors);
+    U64(load_renumbered);
     U64(push_auth_failed);
     U64(ws_auth_refused);
     U64(origin_refused);

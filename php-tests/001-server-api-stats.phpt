@@ -13,6 +13,7 @@ $fields = ['connections', 'bound', 'keys', 'outbox_depth', 'outbox_bytes', 'olde
     'push_lines', 'push_ok', 'push_queued', 'push_fail', 'delivered_writes', 'confirmed',
     'replayed', 'dropped_retry', 'dropped_queue_limit', 'expired', 'fallback_connections',
     'closed_timeout', 'closed_protocol', 'closed_behind', 'log_dropped', 'events_dropped', 'store_errors',
+    'load_renumbered',
     'store_bytes', 'ws_port', 'push_port'];
 foreach ($fields as $f) {
     if (!array_key_exists($f, $st)) echo "missing $f\n";

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "server_internal.h"
 #include "wsp.h"
 #include "testutil.h"
 
@@ -902,6 +903,113 @@ START_TEST(file_100k_then_load)
 }
 END_TEST
 
+/* ---------- outbox over the file store (issue 13, defect 1) ------------ */
+
+static wsp_server *outbox_server(const char *dir, durable_log *d)
+{
+    wsp_server *srv = calloc(1, sizeof *srv);
+    ck_assert_ptr_nonnull(srv);
+    ck_assert_int_eq(wsp_keytab_init(&srv->keys), 0);
+    srv->cfg.queue_limit = 100;
+    srv->cfg.retry_max = 5;
+    srv->cfg.ttl = 3600;
+    srv->cfg.fsync = WSP_FSYNC_BATCH;
+    srv->store_ops = &wsp_store_file_ops;
+    srv->store = open_ok(dir, WSP_FSYNC_BATCH, d);
+    return srv;
+}
+
+static void outbox_server_free(wsp_server *srv)
+{
+    srv->store_ops->close(srv->store);
+    wsp_keytab_free(srv);
+    free(srv);
+}
+
+static uint64_t outbox_push(wsp_server *srv, const char *uid, const char *payload,
+                            durable_log *d)
+{
+    wsp_key key;
+    int written;
+    uint64_t ticket = 0;
+    ck_assert_int_eq(wsp_key_from_text(uid, strlen(uid), &key), 0);
+    ck_assert_int_eq(wsp_outbox_push(srv, &key, payload, strlen(payload), &written, &ticket),
+                     WSP_OK);
+    ck_assert_uint_gt(ticket, 0);
+    dlog_wait(d, ticket);
+    wsp_keyrec *k = wsp_key_find(srv, key.id, key.id_len);
+    wsp_key_free(&key);
+    ck_assert_ptr_nonnull(k);
+    return k->tail->seq;
+}
+
+/* A key released while the removal of its last record is still deferred
+ * stays a ghost and goes on with its sequence; once the store has applied
+ * the removes it is forgotten, and a new key starts at 1 again. */
+START_TEST(outbox_released_key_keeps_seq)
+{
+    durable_log d;
+    dlog_init(&d);
+    wsp_server *srv = outbox_server(fresh_dir("ghost"), &d);
+    ck_assert_uint_eq(outbox_push(srv, "77123", "first", &d), 1);
+    srv->cfg.ttl = 0;                    /* the message goes (a remove) ... */
+    wsp_outbox_expire(srv);
+    ck_assert_uint_eq(srv->keys.count, 0);   /* ... and the key is released */
+    ck_assert_uint_eq(srv->keys.nghosts, 1);
+    srv->cfg.ttl = 3600;
+    /* back before the remove was applied: the sequence goes on */
+    ck_assert_uint_eq(outbox_push(srv, "77123", "second", &d), 2);
+    ck_assert_uint_eq(srv->keys.count, 1);
+    ck_assert_uint_eq(srv->keys.nghosts, 0);
+    srv->cfg.ttl = 0;
+    wsp_outbox_expire(srv);
+    ck_assert_uint_eq(srv->keys.nghosts, 1);
+    uint64_t rm = srv->keys.ghost_head->rm_ticket;
+    ck_assert_uint_gt(rm, 0);
+    /* the store applies deferred removes within STORE_REMOVE_DEFER_S */
+    for (int i = 0; i < 5000 && wsp_store_file_ops.removed_upto(srv->store) < rm; i++)
+        usleep(1000);
+    ck_assert_uint_ge(wsp_store_file_ops.removed_upto(srv->store), rm);
+    wsp_outbox_expire(srv);              /* the periodic pass reaps the ghost */
+    ck_assert_uint_eq(srv->keys.nghosts, 0);
+    srv->cfg.ttl = 3600;
+    ck_assert_uint_eq(outbox_push(srv, "77123", "third", &d), 1);
+    outbox_server_free(srv);
+    dlog_free(&d);
+}
+END_TEST
+
+/* A store holding a key's records with a sequence that went back (written
+ * before the fix above) loads every record, in push order, renumbered. */
+START_TEST(outbox_load_renumbers)
+{
+    const char *dir = fresh_dir("renumber");
+    durable_log d;
+    dlog_init(&d);
+    wsp_store *s = open_ok(dir, WSP_FSYNC_BATCH, &d);
+    wsp_key key;
+    ck_assert_int_eq(wsp_key_from_text("77123", 5, &key), 0);
+    app(s, key.id, key.id_len, 5, 1, "old", 3);
+    uint64_t t = app(s, key.id, key.id_len, 1, 2, "new", 3);
+    dlog_wait(&d, t);
+    wsp_store_file_ops.close(s);
+
+    wsp_server *srv = outbox_server(dir, &d);
+    ck_assert_int_eq(wsp_store_file_ops.load(srv->store, wsp_outbox_load_cb, srv), 0);
+    wsp_keyrec *k = wsp_key_find(srv, key.id, key.id_len);
+    ck_assert_ptr_nonnull(k);
+    ck_assert_uint_eq(k->count, 2);
+    ck_assert_uint_eq(k->head->seq, 5);
+    ck_assert_uint_eq(k->tail->seq, 6);
+    ck_assert_int_eq(memcmp(k->tail->frame + k->tail->hdr_len, "new", 3), 0);
+    ck_assert_uint_eq(k->next_seq, 7);
+    ck_assert_uint_eq(srv->st.load_renumbered, 1);
+    wsp_key_free(&key);
+    outbox_server_free(srv);
+    dlog_free(&d);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *su = suite_create("store");
@@ -925,6 +1033,8 @@ Suite *make_suite(void)
     tcase_add_test(tc, file_corrupted_records);
     tcase_add_test(tc, file_corrupted_pages);
     tcase_add_test(tc, file_100k_then_load);
+    tcase_add_test(tc, outbox_released_key_keeps_seq);
+    tcase_add_test(tc, outbox_load_renumbers);
     suite_add_tcase(su, tc);
     return su;
 }
