@@ -331,6 +331,12 @@ async def t_sigterm_during_traffic():
 
     push_task = asyncio.ensure_future(pusher())
     check(await wait_for(lambda: len(answered) >= 500, 10), "traffic flows")
+    # the file store commits: the latency histogram has samples, buckets cumulative
+    m = await asyncio.get_running_loop().run_in_executor(None, srv.metrics)
+    count = metric(m, "wspush_store_commit_seconds_count")
+    check(count and count > 0, "commit histogram count %r" % count)
+    check(metric(m, "wspush_store_commit_seconds_bucket", le="+Inf") == count, "+Inf bucket == count")
+    check(metric(m, "wspush_store_commit_seconds_sum") > 0, "commit seconds sum")
     srv.p.send_signal(signal.SIGTERM)
     loop = asyncio.get_running_loop()
     rc = await loop.run_in_executor(None, lambda: srv.p.wait(timeout=20))
@@ -397,6 +403,22 @@ async def t_metrics_loopback_only():
         m = srv.metrics()
         check(metric(m, "wspush_connections", state="handshake", kind="none") == 0,
               "the scraper counted itself")
+        # bin/wspush stats --watch: refreshes, with rates of the counters
+        w = subprocess.Popen([PHP, "-d", "extension=" + SO, BIN, "stats", "--ws", "127.0.0.1:%d" % srv.ws,
+                              "--watch", "--interval", "0.2"], stdout=subprocess.PIPE, text=True)
+        seen, screens = [], 0
+        deadline = time.monotonic() + 10
+        while screens < 3 and time.monotonic() < deadline:
+            line = await asyncio.get_running_loop().run_in_executor(None, w.stdout.readline)
+            if not line:
+                break
+            screens += "\033[2J" in line
+            seen.append(line)
+        w.terminate()
+        w.wait()
+        check(screens >= 3, "stats --watch refreshed %d times" % screens)
+        check(any(re.match(r"wspush_push_lines_total\s+0\s+\(0\.0/s\)", l) for l in seen),
+              "--watch shows rates: %r" % seen[-5:])
         ip = local_address()
         if ip is None:
             print("  (no non-loopback address on this host: the 403 case is not run)")
