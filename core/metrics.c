@@ -85,8 +85,9 @@ static const wsp_metric_row wsp_metric_rows[] = {
     ROW("wspush_dropped_messages_total", "reason=\"queue_limit\"", M_COUNTER, M_U64, dropped_queue_limit, DROPS),
     ROW("wspush_expired_messages_total", "", M_COUNTER, M_U64, expired,
         "Messages dropped because they outlived ttl"),
-    ROW("wspush_fallback_connections_total", "", M_COUNTER, M_U64, fallback_connections,
-        "Connections switched to TCP-level confirmation (pings never answered)"),
+    /* stats' fallback_connections is the current number (wsp_stats_collect) */
+    ROW("wspush_fallback_connections", "", M_GAUGE, M_U64, fallback_connections,
+        "Open connections confirmed at TCP level (they never answer Pings)"),
     ROW("wspush_log_lines_dropped_total", "", M_COUNTER, M_U64, log_dropped,
         "Log lines lost: writer queue over its cap, or a failed write"),
     ROW("wspush_log_reopens_total", "", M_COUNTER, M_U64, log_reopens,
