@@ -40,9 +40,9 @@ const char *wsp_sig_result_str(wsp_sig_result r);
 char *wsp_sig_make_query(const char *secret, size_t secret_len, const char *key,
                          size_t key_len, int64_t exp, size_t *out_len);
 
-/* Check the signature in a request target ("/path?query" or a bare query;
- * anything before the first '?' is ignored, as is a "#fragment"; other
- * parameters are allowed). On WSP_SIG_OK *key_out receives the decoded key
+/* Check the signature in a request target ("/path?query" or "?query";
+ * anything before the first '?' is ignored, as is a "#fragment"; a target
+ * without '?' has no query; other parameters are allowed). On WSP_SIG_OK *key_out receives the decoded key
  * (malloc'd, NUL-terminated, the caller frees it) and *key_len its length;
  * on any other result *key_out is NULL. The comparison of the signature is
  * constant-time. */

@@ -23,6 +23,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (strlen(req.origin) >= sizeof(req.origin))
             abort();
+        /* the whole request target lies inside the head (auth_secret reads
+         * its query from there) */
+        if (req.target_len == 0 || req.target_off + req.target_len > (size_t)rc
+            || buf[req.target_off + req.target_len] != ' ')
+            abort();
+        if (!req.has_origin && !wsp_ws_origin_allowed("https://a.example", &req))
+            abort();
+        (void)wsp_ws_origin_allowed("https://a.example, http://127.0.0.1:8080 ,null", &req);
         /* Everything up to the end of the head decides; trailing bytes
          * (frame data) must not change the verdict. */
         wsp_ws_request again;

@@ -57,7 +57,7 @@ START_TEST(check_accepts_and_decodes)
     ck_assert_int_eq(check(addin, EXP, &key, &kn), WSP_SIG_OK);
     ck_assert_str_eq(key, ADDIN);
     free(key);
-    /* a bare query (no path) works too */
+    /* "?query" without a path works too */
     ck_assert_int_eq(check("?wsp_key=5&wsp_exp=1700000000&wsp_sig=" SIG5, EXP, &key, &kn), WSP_SIG_OK);
     free(key);
 }
@@ -67,6 +67,9 @@ START_TEST(check_refuses)
 {
     static const struct { const char *t; int64_t now; wsp_sig_result want; } cases[] = {
         { "/", EXP, WSP_SIG_MISSING },
+        /* found by fuzz_auth_sig: the query alone, without its '?', is a
+         * path, not a query */
+        { "wsp_key=5&wsp_exp=1700000000&wsp_sig=" SIG5, EXP, WSP_SIG_MISSING },
         { "/?", EXP, WSP_SIG_MISSING },
         { "/?wsp_key=5&wsp_exp=1700000000", EXP, WSP_SIG_MISSING },
         { "/?wsp_exp=1700000000&wsp_sig=" SIG5, EXP, WSP_SIG_MISSING },
@@ -103,6 +106,17 @@ START_TEST(check_refuses)
                          wsp_sig_result_str(r), wsp_sig_result_str(cases[i].want));
         ck_assert_ptr_null(key);
         ck_assert_uint_eq(kn, 0);
+    }
+    /* found by fuzz_auth_sig: HMAC pads a short key with zero bytes, so a
+     * secret and the same with trailing NULs sign alike (auth_secret is a C
+     * string and cannot hold a NUL; sign() callers pass their own secret) */
+    {
+        char *k5 = NULL;
+        size_t n5 = 0;
+        const char *t5 = "/?wsp_key=5&wsp_exp=1700000000&wsp_sig=" SIG5;
+        ck_assert_int_eq(wsp_sig_check(SECRET "\0", SL + 1, t5, strlen(t5), EXP, &k5, &n5), WSP_SIG_OK);
+        free(k5);
+        ck_assert_int_eq(wsp_sig_check(SECRET "y", SL + 1, t5, strlen(t5), EXP, &k5, &n5), WSP_SIG_FORGED);
     }
     /* another secret */
     char *key;

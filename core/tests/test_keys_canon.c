@@ -127,6 +127,22 @@ START_TEST(test_canonical_stable)
 }
 END_TEST
 
+/* Found by fuzz_canonical_key: a number beyond double range inside a
+ * client key. json-c re-serializes it as Infinity (no JSON); the key keeps
+ * one deterministic form, and that form is its own key. */
+START_TEST(test_number_beyond_double)
+{
+    const char *in = "{\"e{\":{\"1e2\":1e1529}}";
+    wsp_key k, k2;
+    ck_assert_int_eq(wsp_key_from_text(in, strlen(in), &k), 0);
+    ck_assert_str_eq(k.id, "c{\"e{\":{\"1e2\":1e999}}");
+    ck_assert_int_eq(wsp_key_from_text(k.id + 1, k.id_len - 1, &k2), 0);
+    ck_assert_str_eq(k2.id, k.id);
+    wsp_key_free(&k);
+    wsp_key_free(&k2);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("keys_canon");
@@ -136,6 +152,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_kinds_never_meet);
     tcase_add_test(tc, test_key_ex_object);
     tcase_add_test(tc, test_canonical_stable);
+    tcase_add_test(tc, test_number_beyond_double);
     suite_add_tcase(s, tc);
     return s;
 }
