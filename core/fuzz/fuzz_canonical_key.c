@@ -1,6 +1,6 @@
 /*
- * fuzz_canonical_key.c - libFuzzer target for the key identity (SPEC 2.2,
- * 2.7; keys_canon.c), which auth_secret's "key mismatch" check and every
+ * fuzz_canonical_key.c - libFuzzer target for the key identity (docs/protocol.md §2, §7;
+ * keys_canon.c), which auth_secret's "key mismatch" check and every
  * routing decision rest on. Checks:
  *  - a key has a kind byte; a web key is 'w' + the trimmed text exactly;
  *  - surrounding whitespace never changes a key;
