@@ -364,6 +364,7 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
             wsp_key_maybe_release(srv, k);
             return WSP_ERR_STORE;
         }
+        m->ticket = *ticket;   /* a failed commit names it (wsp_outbox_fail) */
         /* everysec / off promise no durability before the reply. */
         if (srv->cfg.fsync == WSP_FSYNC_EVERYSEC || srv->cfg.fsync == WSP_FSYNC_OFF)
             *ticket = 0;
@@ -384,6 +385,41 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
     while (k->count > (size_t)srv->cfg.queue_limit && k->head)
         msg_drop(srv, k->head, "queue_limit", &srv->st.dropped_queue_limit);
     return WSP_OK;
+}
+
+void wsp_outbox_fail(wsp_server *srv, uint64_t from, uint64_t upto)
+{
+    if (srv->cfg.fsync == WSP_FSYNC_EVERYSEC || srv->cfg.fsync == WSP_FSYNC_OFF) {
+        /* Answered before the commit (those policies promise nothing
+         * more): the pushes stay and are delivered, they are only not on
+         * disk. Counted; the store's message is in its last_error. */
+        srv->st.store_errors += upto - from;
+        return;
+    }
+    /* Tickets grow along the push-order list, so the failed pushes are at
+     * its end: walk back until a ticket at or below from (loaded messages
+     * have 0). Each was (or will be) answered "fail": it leaves the outbox,
+     * logged and counted, and is never replayed. A connection already
+     * written it keeps it (delivery does not wait for the commit). */
+    wsp_msg *m = srv->g_tail;
+    while (m && m->ticket > from) {
+        wsp_msg *prev = m->g_prev;
+        if (m->ticket <= upto) {
+            wsp_keyrec *k = m->key;
+            uint64_t after = m->next ? m->next->seq : k->next_seq;
+            /* A connection about to be written this one goes on with the
+             * next, not into a gap it would take for falling behind. */
+            for (wsp_wsconn *c = k->conns; c; c = c->key_next)
+                if (c->cursor == m->seq) c->cursor = after;
+            wsp_log_ev(srv, WSP_LOG_ERROR, "drop", 0, k, m->seq, m->seq, "store_failed",
+                       (const char *)m->frame + m->hdr_len, m->frame_len - m->hdr_len);
+            srv->st.store_errors++;
+            msg_unlink(srv, m);
+            msg_free(srv, m);
+            wsp_key_maybe_release(srv, k);
+        }
+        m = prev;
+    }
 }
 
 int wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, wsp_store_ref ref,

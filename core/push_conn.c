@@ -29,14 +29,16 @@ static void push_free(wsp_pushconn *p)
     free(p);
 }
 
+/* What the loop has taken from the store (durable.c): a reply goes by
+ * this, never by the store's newer news, whose failures are not taken yet. */
 static uint64_t durable_now(wsp_server *srv)
 {
-    return atomic_load_explicit(&srv->durable_upto, memory_order_acquire);
+    return srv->durable_seen;
 }
 
 static const char *reply_text(wsp_server *srv, const wsp_reply *r)
 {
-    if (r->ticket && r->ticket <= srv->tickets_failed_upto) return R_FAIL;
+    if (r->ticket && wsp_ticket_failed(srv, r->ticket)) return R_FAIL;
     return r->text;
 }
 

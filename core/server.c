@@ -128,13 +128,13 @@ static void cmd_finish(wsp_server *srv, wsp_cmd *c)
  * store never made durable. */
 static void release_waiting_cmds(wsp_server *srv, int final)
 {
-    uint64_t d = atomic_load(&srv->durable_upto);
+    uint64_t d = srv->durable_seen;
     wsp_cmd **pp = &srv->wait_head;
     while (*pp) {
         wsp_cmd *c = *pp;
         if (c->ticket <= d || final) {
             *pp = c->next;
-            if (c->ticket && (c->ticket <= srv->tickets_failed_upto || c->ticket > d)) {
+            if (c->ticket && (wsp_ticket_failed(srv, c->ticket) || c->ticket > d)) {
                 c->rc = WSP_ERR_STORE;
                 c->reply = "fail";
                 wsp_errf(c->err, c->errlen, "push not stored: the store reported an error");
@@ -149,8 +149,10 @@ static void release_waiting_cmds(wsp_server *srv, int final)
 static void durable_ev_cb(evutil_socket_t fd, short what, void *arg)
 {
     wsp_server *srv = arg;
+    wsp_durable_take(srv);
     wsp_push_release_replies(srv);
     release_waiting_cmds(srv, 0);
+    wsp_durable_answered(srv);
     wsp_metrics_commit_done(srv);
 }
 
@@ -158,12 +160,7 @@ static void store_durable(void *arg, uint64_t upto, int err)
 {
     wsp_server *srv = arg;   /* store writer thread */
     atomic_store(&srv->ops.store_failing, err != 0);   /* /healthz */
-    if (err) {
-        /* The loop reads this before durable_upto (release/acquire pair). */
-        srv->tickets_failed_upto = upto;
-    }
-    uint64_t cur = atomic_load(&srv->durable_upto);
-    while (upto > cur && !atomic_compare_exchange_weak(&srv->durable_upto, &cur, upto)) {}
+    wsp_durable_report(srv, upto, err);
     event_active(srv->durable_ev, EV_TIMEOUT, 0);
 }
 
@@ -231,7 +228,7 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
         break;
     }
     if ((c->type == CMD_PUSH || c->type == CMD_PUSH_LINE) && c->ticket
-        && c->ticket > atomic_load(&srv->durable_upto)) {
+        && c->ticket > srv->durable_seen) {
         c->next = srv->wait_head;    /* answered when the store commits */
         srv->wait_head = c;
         return;
@@ -460,6 +457,7 @@ wsp_server *wsp_server_new(const wsp_config *cfg)
     pthread_cond_init(&srv->cmd_cv, NULL);
     pthread_mutex_init(&srv->ev_mu, NULL);
     pthread_cond_init(&srv->ev_cv, NULL);
+    pthread_mutex_init(&srv->durable_mu, NULL);
     return srv;
 }
 
@@ -492,8 +490,10 @@ static void teardown(wsp_server *srv)
     /* The store first: its close reports every queued change durable or
      * failed, so each waiting push reply and call gets its true answer. */
     if (srv->store) { srv->store_ops->close(srv->store); srv->store = NULL; }
+    wsp_durable_take(srv);
     wsp_push_close_all(srv);
     release_waiting_cmds(srv, 1);
+    wsp_durable_answered(srv);
     struct event **evs[] = { &srv->cmd_ev, &srv->flush_ev, &srv->sweep_ev, &srv->stop_ev,
                              &srv->durable_ev, &srv->ping_ev, &srv->held_ev };
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
@@ -538,8 +538,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
         rc = WSP_ERR_OPTION;
         goto fail;
     }
-    atomic_store(&srv->durable_upto, 0);
-    srv->tickets_failed_upto = 0;
+    if (wsp_durable_init(srv) != 0) goto fail;
     wsp_store_conf sconf = { srv->cfg.store, srv->cfg.data_dir, srv->cfg.fsync };
     srv->store = srv->store_ops->open(&sconf, store_durable, srv, errbuf, errlen);
     if (!srv->store) { rc = WSP_ERR_STORE; goto fail; }
@@ -684,6 +683,8 @@ void wsp_server_free(wsp_server *srv)
     pthread_mutex_destroy(&srv->cmd_mu);
     pthread_cond_destroy(&srv->cmd_cv);
     pthread_mutex_destroy(&srv->ev_mu);
+    pthread_mutex_destroy(&srv->durable_mu);
+    wsp_durable_free(srv);
     pthread_cond_destroy(&srv->ev_cv);
     wsp_config_free(&srv->cfg);
     free(srv);

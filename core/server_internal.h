@@ -35,12 +35,16 @@ typedef struct wsp_pushconn wsp_pushconn;
 /* Outbox entries up to WSP_MSG_CLASSES * 64 bytes are recycled per size class. */
 #define WSP_MSG_CLASSES 16
 
+/* Tickets after from and up to upto (store.h). */
+typedef struct wsp_ticket_range { uint64_t from, upto; } wsp_ticket_range;
+
 typedef struct wsp_msg {
     struct wsp_msg *next, *prev;       /* key outbox, ascending seq */
     struct wsp_msg *g_next, *g_prev;   /* all messages in push order (ttl) */
     wsp_keyrec *key;
     uint64_t seq;
     uint64_t rid;                      /* the store's record id (store.h) */
+    uint64_t ticket;                   /* its append's store ticket (0: loaded) */
     int64_t  push_ms;
     uint32_t tries;                    /* deliveries ended by a broken connection */
     uint32_t hdr_len;
@@ -171,9 +175,17 @@ struct wsp_server {
     wsp_log *log;
     const wsp_store_ops *store_ops;
     wsp_store *store;
-    _Atomic uint64_t durable_upto;   /* written by the store thread */
-    _Atomic int durable_err;
-    _Atomic uint64_t tickets_failed_upto;  /* written by the store thread */
+    /* The store's answers (durable.c): the store thread reports under
+     * durable_mu; the loop takes them and answers replies by durable_seen
+     * and the failed ranges. */
+    pthread_mutex_t durable_mu;
+    _Atomic uint64_t durable_upto;      /* reported so far (under durable_mu) */
+    uint64_t durable_reported;          /* store thread, under durable_mu */
+    wsp_ticket_range *failed_new;       /* reported failures not taken yet (durable_mu) */
+    size_t nfailed_new, failed_new_cap;
+    wsp_ticket_range *failed;           /* loop: the failures being answered */
+    size_t nfailed, failed_cap;
+    uint64_t durable_seen;              /* loop: replies go by this */
     struct event *durable_ev;
 
     struct event *cmd_ev, *flush_ev, *sweep_ev, *stop_ev, *drain_ev;
@@ -268,6 +280,16 @@ const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
  * (application range 4000-4999, RFC 6455 7.4.2): reconnect and refetch. */
 #define WSP_WS_CLOSE_FELL_BEHIND 4001
 int  wsp_keytab_init(wsp_keytab *t);
+/* durable.c: the store's answers on the loop (see there). */
+int  wsp_durable_init(wsp_server *srv);
+void wsp_durable_free(wsp_server *srv);
+void wsp_durable_report(wsp_server *srv, uint64_t upto, int err);   /* store thread */
+void wsp_durable_take(wsp_server *srv);
+int  wsp_ticket_failed(const wsp_server *srv, uint64_t ticket);
+void wsp_durable_answered(wsp_server *srv);
+/* The pushes with tickets in (from, upto] were not stored: with the
+ * batch/always policies (answered "fail") they leave the outbox. */
+void wsp_outbox_fail(wsp_server *srv, uint64_t from, uint64_t upto);
 void wsp_keytab_free(wsp_server *srv);
 wsp_keyrec *wsp_key_find(wsp_server *srv, const char *id, size_t id_len);
 wsp_keyrec *wsp_key_get(wsp_server *srv, const char *id, size_t id_len);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ftw.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1010,6 +1012,123 @@ START_TEST(outbox_load_renumbers)
 }
 END_TEST
 
+/* ---------- a failed commit (issue 13, defect 4) ------------------------ */
+
+/* The durable callback as the server wires it (durable.c), plus a log for
+ * the test to wait on. */
+typedef struct fail_ctx { wsp_server *srv; durable_log d; } fail_ctx;
+
+static void on_durable_srv(void *arg, uint64_t upto, int err)
+{
+    fail_ctx *f = arg;
+    wsp_durable_report(f->srv, upto, err);
+    on_durable(&f->d, upto, err);
+}
+
+static uint64_t push_nowait(wsp_server *srv, const char *uid, const char *payload, size_t len)
+{
+    wsp_key key;
+    int written;
+    uint64_t ticket = 0;
+    ck_assert_int_eq(wsp_key_from_text(uid, strlen(uid), &key), 0);
+    ck_assert_int_eq(wsp_outbox_push(srv, &key, payload, len, &written, &ticket), WSP_OK);
+    wsp_key_free(&key);
+    ck_assert_uint_gt(ticket, 0);
+    return ticket;
+}
+
+static void set_fsize(rlim_t lim)
+{
+    struct rlimit rl;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+    rl.rlim_cur = lim;
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+/* A commit that cannot be written (the data file may not grow: the same
+ * write error as a full disk) fails exactly its own pushes: the earlier
+ * ones stay answered, the failed ones leave the outbox (never delivered
+ * later) and are not on disk, and the store takes pushes again once the
+ * file can grow. */
+START_TEST(outbox_failed_commit_fails_its_pushes)
+{
+    const char *dir = fresh_dir("failcommit");
+    fail_ctx f;
+    dlog_init(&f.d);
+    f.srv = calloc(1, sizeof *f.srv);
+    wsp_server *srv = f.srv;
+    ck_assert_int_eq(wsp_keytab_init(&srv->keys), 0);
+    pthread_mutex_init(&srv->durable_mu, NULL);
+    ck_assert_int_eq(wsp_durable_init(srv), 0);
+    srv->cfg.queue_limit = 100;
+    srv->cfg.retry_max = 5;
+    srv->cfg.ttl = 3600;
+    srv->cfg.fsync = WSP_FSYNC_BATCH;
+    srv->store_ops = &wsp_store_file_ops;
+    char err[256] = "";
+    srv->store = st_open(&wsp_store_file_ops, dir, WSP_FSYNC_BATCH, on_durable_srv, &f, err,
+                         sizeof err);
+    ck_assert_msg(srv->store != NULL, "%s", err);
+
+    static char big[256 * 1024];
+    memset(big, 'b', sizeof big);
+    uint64_t ta = push_nowait(srv, "5", "A", 1);
+    dlog_wait(&f.d, ta);
+    wsp_durable_take(srv);
+    ck_assert(!wsp_ticket_failed(srv, ta));
+    wsp_durable_answered(srv);
+
+    /* the data file may not grow from here */
+    char path[600];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    ck_assert_int_eq(stat(path, &st), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    set_fsize((rlim_t)st.st_size);
+    uint64_t tb = push_nowait(srv, "5", big, sizeof big);
+    uint64_t tc = push_nowait(srv, "6", big, sizeof big);
+    dlog_wait(&f.d, tc);
+    set_fsize(RLIM_INFINITY);
+    wsp_durable_take(srv);
+    ck_assert(!wsp_ticket_failed(srv, ta));
+    ck_assert(wsp_ticket_failed(srv, tb));
+    ck_assert(wsp_ticket_failed(srv, tc));
+    wsp_durable_answered(srv);
+    wsp_key key5;
+    ck_assert_int_eq(wsp_key_from_text("5", 1, &key5), 0);
+    wsp_keyrec *k = wsp_key_find(srv, key5.id, key5.id_len);
+    ck_assert_ptr_nonnull(k);
+    ck_assert_uint_eq(k->count, 1);                 /* A only */
+    ck_assert_uint_eq(srv->outbox_depth, 1);        /* key 6's push went too */
+    ck_assert_uint_eq(srv->st.store_errors, 2);
+    wsp_store_file_ops.last_error(srv->store, err, sizeof err);
+    ck_assert_msg(strstr(err, "data_dir") != NULL, "%s", err);
+
+    /* room again: the next push is stored, with the next sequence */
+    uint64_t td = push_nowait(srv, "5", "D", 1);
+    dlog_wait(&f.d, td);
+    wsp_durable_take(srv);
+    ck_assert(!wsp_ticket_failed(srv, td));
+    wsp_durable_answered(srv);
+    ck_assert_uint_eq(k->tail->seq, 3);
+    srv->store_ops->close(srv->store);
+    wsp_keytab_free(srv);
+    wsp_durable_free(srv);
+    pthread_mutex_destroy(&srv->durable_mu);
+    free(srv);
+
+    recs rs = { 0 };
+    load_all(dir, &rs);
+    ck_assert_uint_eq(rs.n, 2);
+    ck_assert_uint_eq(rs.r[0].seq, 1);
+    ck_assert_uint_eq(rs.r[1].seq, 3);
+    ck_assert_int_eq(memcmp(rs.r[1].payload, "D", 1), 0);
+    recs_free(&rs);
+    wsp_key_free(&key5);
+    dlog_free(&f.d);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *su = suite_create("store");
@@ -1035,6 +1154,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, file_100k_then_load);
     tcase_add_test(tc, outbox_released_key_keeps_seq);
     tcase_add_test(tc, outbox_load_renumbers);
+    tcase_add_test(tc, outbox_failed_commit_fails_its_pushes);
     suite_add_tcase(su, tc);
     return su;
 }
