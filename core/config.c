@@ -67,6 +67,12 @@ static const wsp_opt wsp_opts[] = {
     WSP_OPT(close_log_file, WSP_OPT_LOGPATH),
     WSP_OPT(log_level, WSP_OPT_LEVEL),
     WSP_OPT(ping_fallback_after, WSP_OPT_SECONDS),
+    WSP_OPT(handshake_timeout, WSP_OPT_SECONDS),
+    WSP_OPT(message_timeout, WSP_OPT_SECONDS),
+    WSP_OPT(max_connections, WSP_OPT_COUNT),
+    WSP_OPT(max_connections_per_ip, WSP_OPT_COUNT),
+    WSP_OPT(poll_queue_bytes, WSP_OPT_SIZE),
+    WSP_OPT(push_idle_timeout, WSP_OPT_SECONDS),
     WSP_OPT(push_token, WSP_OPT_SECRET),
     WSP_OPT(push_insecure, WSP_OPT_BOOL),
     WSP_OPT(auth_secret, WSP_OPT_SECRET),
@@ -130,6 +136,15 @@ void wsp_config_init(wsp_config *cfg)
     cfg->ping_fallback_after = 30;
     cfg->drain_seconds = 5;
     cfg->log_format = WSP_LOG_TEXT;
+    /* Limits against hostile clients: generous for real use (a slow link
+     * still sends a 1 MiB message in 30 s; a NAT'd office shares one
+     * address), small enough that one client cannot take the server. */
+    cfg->handshake_timeout = 5;
+    cfg->message_timeout = 30;
+    cfg->max_connections = 100000;
+    cfg->max_connections_per_ip = 1000;
+    cfg->poll_queue_bytes = 16u << 20;
+    cfg->push_idle_timeout = 300;
 }
 
 void wsp_config_free(wsp_config *cfg)

@@ -51,6 +51,7 @@ typedef struct wsp_metric_row {
 #define PUSHES "Push lines and Server::push calls by their reply"
 #define DROPS "Messages dropped from an outbox by rule before confirmation"
 #define REFUSED "Connections refused by access control (push_token, auth_secret, allowed_origins)"
+#define LIMITS "Hostile-client limits that bit: connections closed or refused, reads paused (max_output)"
 
 static const wsp_metric_row wsp_metric_rows[] = {
     ROW("wspush_connections", "state=\"handshake\",kind=\"none\"", M_GAUGE, M_U64, conns_handshake, CONNS),
@@ -99,6 +100,13 @@ static const wsp_metric_row wsp_metric_rows[] = {
     ROW("wspush_auth_refused_total", "what=\"push_token\"", M_COUNTER, M_U64, push_auth_failed, REFUSED),
     ROW("wspush_auth_refused_total", "what=\"ws_signature\"", M_COUNTER, M_U64, ws_auth_refused, REFUSED),
     ROW("wspush_auth_refused_total", "what=\"origin\"", M_COUNTER, M_U64, origin_refused, REFUSED),
+    ROW("wspush_limit_hits_total", "limit=\"handshake_timeout\"", M_COUNTER, M_U64, closed_handshake_timeout, LIMITS),
+    ROW("wspush_limit_hits_total", "limit=\"message_timeout\"", M_COUNTER, M_U64, closed_message_timeout, LIMITS),
+    ROW("wspush_limit_hits_total", "limit=\"max_output\"", M_COUNTER, M_U64, output_paused, LIMITS),
+    ROW("wspush_limit_hits_total", "limit=\"max_connections\"", M_COUNTER, M_U64, rejected_max_connections, LIMITS),
+    ROW("wspush_limit_hits_total", "limit=\"max_connections_per_ip\"", M_COUNTER, M_U64, rejected_per_ip, LIMITS),
+    ROW("wspush_limit_hits_total", "limit=\"descriptors\"", M_COUNTER, M_U64, rejected_fd_limit, LIMITS),
+    ROW("wspush_limit_hits_total", "limit=\"push_idle_timeout\"", M_COUNTER, M_U64, closed_push_idle, LIMITS),
     ROW("wspush_loop_lag_seconds", "", M_GAUGE, M_DBL, loop_lag_seconds,
         "Worst lateness of the loop's periodic timer over the last 10-20 s"),
     ROW("wspush_up", "", M_GAUGE, M_INT, healthy,
@@ -125,6 +133,8 @@ static const struct { const char *prefix; int cls; } wsp_close_map[] = {
     { "peer closed", WSP_CLOSE_R_PEER },
     { "reset", WSP_CLOSE_R_PEER },
     { "heartbeat timeout", WSP_CLOSE_R_TIMEOUT },
+    { "handshake timeout", WSP_CLOSE_R_TIMEOUT },
+    { "message timeout", WSP_CLOSE_R_TIMEOUT },
     { "bad handshake", WSP_CLOSE_R_HANDSHAKE },
     { "server stop", WSP_CLOSE_R_SHUTDOWN },
     { "write error", WSP_CLOSE_R_WRITE_ERROR },

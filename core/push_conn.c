@@ -26,6 +26,7 @@ static void push_free(wsp_pushconn *p)
     if (p->next) p->next->prev = p->prev;
     bufferevent_free(p->bev);
     if (p->pending != p->pend_inline) free(p->pending);
+    free(p->part);
     free(p);
 }
 
@@ -183,6 +184,41 @@ static int push_auth(wsp_pushconn *p, const char *line, size_t len)
     return -1;
 }
 
+/* A line still incomplete after this many bytes moves out of the input
+ * buffer into p->part (below it, searching it again on the next read costs
+ * little). */
+#define PART_MIN (64 * 1024)
+
+/* Move n bytes from the input buffer to the end of p->part. */
+static int part_take(wsp_pushconn *p, struct evbuffer *in, size_t n)
+{
+    if (p->part_cap - p->part_len < n) {
+        size_t cap = p->part_cap ? p->part_cap : PART_MIN;
+        while (cap - p->part_len < n) cap *= 2;
+        char *np = realloc(p->part, cap);
+        if (!np) return -1;
+        p->part = np;
+        p->part_cap = cap;
+    }
+    evbuffer_remove(in, p->part + p->part_len, n);
+    p->part_len += n;
+    return 0;
+}
+
+static void part_reset(wsp_pushconn *p)
+{
+    free(p->part);   /* a long line is rare: hold no memory for the next */
+    p->part = NULL;
+    p->part_len = p->part_cap = 0;
+}
+
+/* Consume the line just handled (len bytes and its newline). */
+static void line_done(wsp_pushconn *p, struct evbuffer *in, size_t len)
+{
+    if (p->part_len) part_reset(p);
+    else evbuffer_drain(in, len + 1);
+}
+
 /* Handle every complete line in the input. Returns 1 when p was freed. */
 static int handle_input(wsp_pushconn *p)
 {
@@ -193,15 +229,26 @@ static int handle_input(wsp_pushconn *p)
     for (;;) {
         size_t avail = evbuffer_get_length(in);
         if (avail == 0) break;
+        /* While a long line is held in p->part, the input buffer holds only
+         * bytes read since: searching it from its start never rescans the
+         * line (quadratic), and never walks its chains (libevent's
+         * evbuffer_ptr_set does that from the first chain). */
         struct evbuffer_ptr eol = evbuffer_search(in, "\n", 1, NULL);
         if (eol.pos < 0) {
-            if (avail > srv->cfg.max_line) goto too_long;
+            if (p->part_len + avail > srv->cfg.max_line + 1) goto too_long;
+            if (p->part_len + avail >= PART_MIN && part_take(p, in, avail) < 0) goto too_long;
             break;
         }
-        size_t len = (size_t)eol.pos;
+        size_t len = p->part_len + (size_t)eol.pos;
         if (len > srv->cfg.max_line + 1) goto too_long;
         if (reply_reserve(p) < 0) goto pause;
-        const char *line = (const char *)evbuffer_pullup(in, (ev_ssize_t)len + 1);
+        const char *line;
+        if (p->part_len) {
+            if (part_take(p, in, (size_t)eol.pos + 1) < 0) goto too_long;
+            line = p->part;
+        } else {
+            line = (const char *)evbuffer_pullup(in, (ev_ssize_t)len + 1);
+        }
         size_t ll = len;
         if (ll && line[ll - 1] == '\r') ll--;
         if (ll > srv->cfg.max_line) goto too_long;
@@ -211,12 +258,12 @@ static int handle_input(wsp_pushconn *p)
                 evbuffer_drain(in, evbuffer_get_length(in));
                 return maybe_close(p);
             }
-            if (a > 0) { evbuffer_drain(in, len + 1); continue; }
+            if (a > 0) { line_done(p, in, len); continue; }
         }
         uint64_t ticket;
         const char *r = wsp_push_handle_line(srv, line, ll, &ticket);
         reply(p, ticket, r);
-        evbuffer_drain(in, len + 1);
+        line_done(p, in, len);
     }
     /* Send the replies now rather than on the next loop pass: the backend
      * pipelines, and an earlier reply lets its next lines arrive sooner, so
@@ -228,6 +275,7 @@ static int handle_input(wsp_pushconn *p)
         /* what is left is a partial line: the backend ended without its
          * newline, so it is not a line and gets no reply */
         evbuffer_drain(in, evbuffer_get_length(in));
+        part_reset(p);
     }
     return maybe_close(p);
 pause:
@@ -243,6 +291,7 @@ too_long:
     wsp_log_ev(srv, WSP_LOG_WARN, "push", 0, NULL, 0, 0, "fail", "line too long", 13);
     reply(p, 0, R_FAIL);
     p->closing = 1;
+    part_reset(p);
     evbuffer_drain(in, evbuffer_get_length(in));
     bufferevent_disable(bev, EV_READ);
     return maybe_close(p);
@@ -284,6 +333,21 @@ static void push_event_cb(struct bufferevent *bev, short what, void *arg)
         if (!p->paused) handle_input(p);
         return;
     }
+    if ((what & BEV_EVENT_TIMEOUT) && !(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))) {
+        /* Nothing read for push_idle_timeout. A connection still owed a
+         * reply (waiting for the store) is kept; libevent disabled reading
+         * on the timeout, so it is enabled again. */
+        if (p->pend_len == 0 && out_len(p) == 0) {
+            wsp_server *srv = p->srv;
+            srv->st.closed_push_idle++;
+            wsp_log_ev(srv, WSP_LOG_INFO, "push", 0, NULL, 0, 0, "closed",
+                       "idle past push_idle_timeout", 27);
+            push_free(p);
+            return;
+        }
+        if (!p->paused && !p->closing && !p->eof) bufferevent_enable(bev, EV_READ);
+        return;
+    }
     push_free(p);   /* reset or write error: nobody is left to answer */
 }
 
@@ -307,6 +371,9 @@ void wsp_push_accept(wsp_server *srv, evutil_socket_t fd)
      * WebSocket side (libevent's default single read is 4 KiB). */
     bufferevent_set_max_single_read(p->bev, 256 * 1024);
     bufferevent_setcb(p->bev, push_read_cb, push_write_cb, push_event_cb, p);
+    double t = srv->cfg.push_idle_timeout;
+    struct timeval idle = { (time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6) };
+    bufferevent_set_timeouts(p->bev, &idle, NULL);
     bufferevent_enable(p->bev, EV_READ | EV_WRITE);
 }
 

@@ -72,6 +72,12 @@ static char *dup_bytes(const char *s, size_t n)
     return p;
 }
 
+/* What one queued event holds in memory, for the poll_queue_bytes bound. */
+static size_t evnode_bytes(const wsp_event *ev)
+{
+    return sizeof(wsp_evnode) + ev->key_len + ev->data_len + 2;
+}
+
 void wsp_emit_event(wsp_server *srv, wsp_event_type type, uint64_t conn_id,
                     const wsp_keyrec *key, const char *data, size_t data_len)
 {
@@ -87,22 +93,48 @@ void wsp_emit_event(wsp_server *srv, wsp_event_type type, uint64_t conn_id,
     }
     n->ev.data = dup_bytes(data ? data : "", data ? data_len : 0);
     n->ev.data_len = data ? data_len : 0;
+    size_t nb = evnode_bytes(&n->ev);
+    uint64_t dropped = 0;
     pthread_mutex_lock(&srv->ev_mu);
-    if (srv->ev_count >= EVENT_QUEUE_MAX) {
-        /* Nobody polls: the oldest event goes, counted. */
+    /* Nobody polls: the oldest events go, counted, until the new one fits
+     * both bounds (count and poll_queue_bytes). Delivery never depends on
+     * these events: they are copies for PHP. */
+    while (srv->ev_head && (srv->ev_count >= EVENT_QUEUE_MAX
+                            || srv->ev_bytes + nb > srv->cfg.poll_queue_bytes)) {
         wsp_evnode *old = srv->ev_head;
         srv->ev_head = old->next;
         if (!srv->ev_head) srv->ev_tail = NULL;
         srv->ev_count--;
+        srv->ev_bytes -= evnode_bytes(&old->ev);
         srv->ev_dropped++;
         wsp_event_clear(&old->ev);
         free(old);
     }
-    if (srv->ev_tail) srv->ev_tail->next = n; else srv->ev_head = n;
-    srv->ev_tail = n;
-    srv->ev_count++;
-    pthread_cond_signal(&srv->ev_cv);
+    if (nb > srv->cfg.poll_queue_bytes) {   /* alone over the bound */
+        srv->ev_dropped++;
+        wsp_event_clear(&n->ev);
+        free(n);
+        n = NULL;
+    } else {
+        if (srv->ev_tail) srv->ev_tail->next = n; else srv->ev_head = n;
+        srv->ev_tail = n;
+        srv->ev_count++;
+        srv->ev_bytes += nb;
+        pthread_cond_signal(&srv->ev_cv);
+    }
+    dropped = srv->ev_dropped;
     pthread_mutex_unlock(&srv->ev_mu);
+    if (dropped != srv->ev_dropped_logged) {
+        int64_t now = wsp_now_ms(srv);
+        if (!srv->ev_drop_log_ms || now - srv->ev_drop_log_ms >= WSP_LIMIT_LOG_MS) {
+            srv->ev_drop_log_ms = now;
+            srv->ev_dropped_logged = dropped;
+            wsp_log_msg(srv->log, WSP_LOG_WARN, "limit",
+                        "poll() queue full (%zu events, poll_queue_bytes %zu): "
+                        "%llu events dropped so far", (size_t)EVENT_QUEUE_MAX,
+                        srv->cfg.poll_queue_bytes, (unsigned long long)dropped);
+        }
+    }
 }
 
 /* ---- loop-thread callbacks ---- */
@@ -307,6 +339,7 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
     wsp_server *srv = arg;
     wsp_metrics_tick(srv);
     wsp_ws_sweep(srv);
+    wsp_accept_sweep(srv);
     wsp_outbox_expire(srv);
     if (srv->stopping) stop_progress(srv);
 }
@@ -332,7 +365,7 @@ static void stop_cb(evutil_socket_t fd, short what, void *arg)
 static void ws_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
                          struct sockaddr *sa, int socklen, void *arg)
 {
-    wsp_ws_accept(arg, fd);
+    wsp_accept_ws(arg, fd, sa);   /* limits first (accept.c) */
 }
 
 static void push_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
@@ -405,6 +438,7 @@ static struct evconnlistener *listen_on(wsp_server *srv, const char *addr,
         wsp_errf(errbuf, errlen, "cannot listen on %s: %s", addr, strerror(errno));
         return NULL;
     }
+    evconnlistener_set_error_cb(l, wsp_accept_error);   /* EMFILE: never spin */
     struct sockaddr_storage got;
     socklen_t gl = sizeof(got);
     getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&got, &gl);
@@ -453,6 +487,7 @@ wsp_server *wsp_server_new(const wsp_config *cfg)
     wsp_server *srv = calloc(1, sizeof(*srv));
     if (!srv) return NULL;
     if (wsp_config_copy(&srv->cfg, cfg) != 0) { free(srv); return NULL; }
+    srv->acc.reserve_fd = -1;   /* accept.c: none yet (0 is a real descriptor) */
     pthread_mutex_init(&srv->cmd_mu, NULL);
     pthread_cond_init(&srv->cmd_cv, NULL);
     pthread_mutex_init(&srv->ev_mu, NULL);
@@ -487,6 +522,7 @@ static void teardown(wsp_server *srv)
     srv->ndirty = srv->nheld = 0;
     srv->dirty_head = NULL;
     wsp_ws_free_pending(srv);
+    wsp_accept_free(srv);
     /* The store first: its close reports every queued change durable or
      * failed, so each waiting push reply and call gets its true answer. */
     if (srv->store) { srv->store_ops->close(srv->store); srv->store = NULL; }
@@ -565,6 +601,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     struct timeval tv = { (time_t)iv, (suseconds_t)((iv - (time_t)iv) * 1e6) };
     event_add(srv->sweep_ev, &tv);
     if (access_check(srv, errbuf, errlen) != 0) { rc = WSP_ERR_OPTION; goto fail; }
+    if (wsp_accept_init(srv) != 0) goto fail;
     srv->ws_lis = listen_on(srv, srv->cfg.ws_listen, ws_accept_cb, &srv->ws_port, NULL,
                             errbuf, errlen);
     if (!srv->ws_lis) { rc = WSP_ERR_LISTEN; name_option(errbuf, errlen, "ws_listen"); goto fail; }
@@ -761,6 +798,7 @@ int wsp_server_poll(wsp_server *srv, double timeout, wsp_event *ev)
         srv->ev_head = n->next;
         if (!srv->ev_head) srv->ev_tail = NULL;
         srv->ev_count--;
+        srv->ev_bytes -= evnode_bytes(&n->ev);
     }
     pthread_mutex_unlock(&srv->ev_mu);
     if (!n) return 0;

@@ -24,6 +24,9 @@
 
 struct ssl_st;
 struct ssl_ctx_st;
+/* A limit that bites is logged at most once per this interval (with the
+ * count so far); every occurrence is counted in wsp_stats. */
+#define WSP_LIMIT_LOG_MS 10000
 
 typedef struct wsp_keyrec wsp_keyrec;
 typedef struct wsp_wsconn wsp_wsconn;
@@ -97,10 +100,14 @@ struct wsp_wsconn {
     uint8_t  ping_waiting;           /* on the deferred-ping list */
     uint8_t  held;                   /* output held back by busy passes */
     uint8_t  tls_rw;                 /* wss: a TLS read waits for the socket to be writable */
+    uint8_t  rd_paused;              /* output over max_output: not read until it drains */
+    uint8_t  paused_logged;          /* the pause was logged once for this connection */
     /* idle list (least recently active first) */
     wsp_wsconn *idle_prev, *idle_next;
     int64_t  last_active_ms;
     int64_t  close_deadline_ms;
+    int64_t  msg_start_ms;           /* first byte of a message still incomplete, 0 if none */
+    struct wsp_ipent *ip;            /* this client's address in srv->ips (accept.c) */
     /* key binding */
     wsp_key  auth_key;               /* auth_secret: the key the URL was signed for, until bound */
     wsp_keyrec *key;
@@ -141,8 +148,21 @@ struct wsp_pushconn {
     uint8_t eof;          /* the backend finished sending (half-close) */
     uint8_t closing;      /* a line over max_line or a refused AUTH: no more input */
     uint8_t paused;       /* the ring could not grow: input waits for replies to go */
+    char  *part; size_t part_len, part_cap;   /* a long line's start (push_conn.c) */
     wsp_pushconn *next, *prev;
 };
+
+/* Admission state (accept.c): per-address counts, descriptor room. */
+typedef struct wsp_accept_state {
+    struct wsp_ipent **buckets; size_t nbuckets, count;
+    uint32_t seed;
+    int      base_fds;               /* descriptors open when the server started */
+    uint64_t fd_room;                /* WebSocket connections the descriptor limit allows */
+    int      reserve_fd;             /* spare descriptor for EMFILE, -1 if none */
+    struct event *resume_ev;         /* re-enables listeners paused on EMFILE */
+    uint64_t accept_errors;
+    int64_t  log_ms[4];              /* last log per limit kind */
+} wsp_accept_state;
 
 /* Work handed from another thread to the loop. */
 typedef enum { CMD_PUSH = 1, CMD_PUSH_LINE, CMD_ONLINE, CMD_STATS } wsp_cmd_type;
@@ -195,7 +215,9 @@ struct wsp_server {
     int flush_scheduled;
 
     pthread_mutex_t ev_mu; pthread_cond_t ev_cv;
-    wsp_evnode *ev_head, *ev_tail; size_t ev_count; uint64_t ev_dropped;
+    wsp_evnode *ev_head, *ev_tail; size_t ev_count, ev_bytes; uint64_t ev_dropped;
+    uint64_t ev_dropped_logged;       /* loop thread: drops already logged */
+    int64_t  ev_drop_log_ms;          /* loop thread: when they were */
 
     wsp_keytab keys;
     wsp_msg *g_head, *g_tail;         /* all held messages, push order */
@@ -219,6 +241,7 @@ struct wsp_server {
     int stop_requested;               /* under cmd_mu */
     int64_t drain_deadline_ms;
 
+    wsp_accept_state acc;             /* admission limits (accept.c) */
     wsp_stats st;                     /* counters (loop thread) */
     wsp_ops ops;                      /* metrics, health, lifecycle (metrics.h) */
     uint8_t *rbuf; size_t rbuf_cap;   /* shared read buffer */
@@ -237,9 +260,16 @@ void wsp_log_ev(wsp_server *srv, wsp_log_level lvl, const char *event, uint64_t 
 struct evconnlistener *wsp_listen_on(wsp_server *srv, const char *addr,
                                      evconnlistener_cb cb, int *port,
                                      char *errbuf, size_t errlen);
+/* accept.c */
+int  wsp_accept_init(wsp_server *srv);      /* after the store is open, before listening */
+void wsp_accept_free(wsp_server *srv);
+void wsp_accept_ws(wsp_server *srv, evutil_socket_t fd, const struct sockaddr *sa);
+void wsp_accept_error(struct evconnlistener *lis, void *arg);   /* listener error cb */
+void wsp_accept_release(wsp_wsconn *c);     /* the connection's fd is closed */
+void wsp_accept_sweep(wsp_server *srv);
 
 /* ws_conn.c */
-void wsp_ws_accept(wsp_server *srv, evutil_socket_t fd);
+wsp_wsconn *wsp_ws_accept(wsp_server *srv, evutil_socket_t fd);   /* NULL: fd closed */
 void wsp_ws_mark_dirty(wsp_wsconn *c);
 void wsp_ws_flush_all(wsp_server *srv);
 void wsp_ws_sweep(wsp_server *srv);

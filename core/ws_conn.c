@@ -103,17 +103,17 @@ int wsp_ws_out_full(const wsp_wsconn *c)
     return out_len(c) >= c->srv->cfg.max_output;
 }
 
-void wsp_ws_accept(wsp_server *srv, evutil_socket_t fd)
+wsp_wsconn *wsp_ws_accept(wsp_server *srv, evutil_socket_t fd)
 {
     wsp_wsconn *c = calloc(1, sizeof(*c));
-    if (!c) { evutil_closesocket(fd); return; }
+    if (!c) { evutil_closesocket(fd); return NULL; }
     evutil_make_socket_nonblocking(fd);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (srv->tls_ctx && !(c->ssl = wsp_tls_new(srv->tls_ctx, fd))) {
         evutil_closesocket(fd);
         free(c);
-        return;
+        return NULL;
     }
     c->srv = srv;
     c->fd = fd;
@@ -124,8 +124,9 @@ void wsp_ws_accept(wsp_server *srv, evutil_socket_t fd)
     if (srv->all_conns) srv->all_conns->all_prev = c;
     srv->all_conns = c;
     srv->nconns++;
-    idle_touch(c);
+    idle_touch(c);   /* the accept time: the handshake deadline counts from it */
     wsp_log_ev(srv, WSP_LOG_DEBUG, "connect", c->id, NULL, 0, 0, NULL, NULL, 0);
+    return c;
 }
 
 void wsp_ws_mark_dirty(wsp_wsconn *c)
@@ -171,6 +172,7 @@ void wsp_ws_free_pending(wsp_server *srv)
         set_events(c, 0);
         if (c->out) evbuffer_free(c->out);
         evutil_closesocket(c->fd);
+        wsp_accept_release(c);
         wsp_ws_parser_free(&c->parser);
         wsp_key_free(&c->auth_key);
         wsp_tls_free(c->ssl);
@@ -411,6 +413,7 @@ static void do_handshake(wsp_wsconn *c)
     wsp_ws_add(c, resp, n);
     wsp_ws_mark_dirty(c);
     c->state = WS_OPEN;
+    idle_touch(c);   /* the idle clock starts with the open connection */
     /* After the 101: a refusal is a Close 1008 with a reason the page can read. */
     if (c->srv->cfg.auth_secret && !wsp_ws_sig_ok(c, &req, (const char *)c->in))
         return;
@@ -456,6 +459,43 @@ static ssize_t conn_recv(wsp_wsconn *c, evutil_socket_t fd)
     return n;
 }
 
+/* The message_timeout clock: runs while a message is incomplete (a
+ * fragmented message being assembled, or a frame only partly received), so
+ * 1-byte continuations or a trickled frame cannot hold a connection and its
+ * assembly buffer forever (each fragment refreshes the idle timer). */
+static void track_message(wsp_wsconn *c)
+{
+    if (c->parser.msg_opcode == 0 && c->in_len == 0)
+        c->msg_start_ms = 0;
+    else if (!c->msg_start_ms)
+        c->msg_start_ms = wsp_now_ms(c->srv);
+}
+
+/* Everything the server sends a connection (Pongs, heartbeat replies,
+ * echoes, pushes) goes through its output buffer; once that holds
+ * max_output the connection is not read until it drains to half, so a
+ * client that sends and never reads cannot grow it further (the kernel's
+ * buffers then push back on the client). Pushes stop at the cap by
+ * themselves (wsp_outbox_pump) and stay in the outbox. */
+static int read_wanted(wsp_wsconn *c)
+{
+    wsp_server *srv = c->srv;
+    size_t n = out_len(c), cap = srv->cfg.max_output;
+    if (!c->rd_paused && n >= cap) {
+        c->rd_paused = 1;
+        srv->st.output_paused++;
+        if (!c->paused_logged) {   /* once per connection: a slow reader cycles */
+            c->paused_logged = 1;
+            char res[96];
+            snprintf(res, sizeof(res), "output %zu bytes >= max_output: not reading", n);
+            wsp_log_ev(srv, WSP_LOG_WARN, "limit", c->id, c->key, 0, 0, res, NULL, 0);
+        }
+    } else if (c->rd_paused && n <= cap / 2) {
+        c->rd_paused = 0;
+    }
+    return !c->rd_paused;
+}
+
 static void ws_read(evutil_socket_t fd, void *arg)
 {
     wsp_wsconn *c = arg;
@@ -473,7 +513,9 @@ static void ws_read(evutil_socket_t fd, void *arg)
         memcpy(c->in + c->in_len, srv->rbuf, (size_t)n);
         c->in_len += (size_t)n;
         if (c->in_len > WSP_WS_HANDSHAKE_MAX + 4096) c->in_len = WSP_WS_HANDSHAKE_MAX + 4096;
-        idle_touch(c);
+        /* No idle_touch here: bytes trickling in do not extend the
+         * handshake; it must complete within handshake_timeout of the
+         * accept (checked by the sweep). */
         do_handshake(c);
         if (c->state != WS_OPEN || c->in_len == 0) return;
         size_t used = 0;
@@ -481,6 +523,7 @@ static void ws_read(evutil_socket_t fd, void *arg)
         if (c->state != WS_OPEN) return;
         memmove(c->in, c->in + used, c->in_len - used);
         c->in_len -= used;
+        track_message(c);
         return;
     }
     if (c->state != WS_OPEN) return;
@@ -510,11 +553,13 @@ static void ws_read(evutil_socket_t fd, void *arg)
         c->in = NULL;
         c->in_cap = 0;
     }
+    track_message(c);
 }
 
 /* Write what is buffered; returns -1 when the connection broke. */
 static int flush_out(wsp_wsconn *c)
 {
+    int wrote = 0;
     while (out_len(c) > 0) {
         int n = c->ssl ? wsp_tls_write(c->ssl, c->out) : evbuffer_write(c->out, c->fd);
         if (n < 0) {
@@ -522,12 +567,29 @@ static int flush_out(wsp_wsconn *c)
             return -1;
         }
         if (n == 0) break;
+        wrote = 1;
     }
-    short want = c->state == WS_OPEN ? EV_READ : 0;
+    /* A paused connection's frames are not read, so they cannot refresh
+     * its idle timer: its reading our output does instead. One that reads
+     * nothing times out (heartbeat_timeout) and is closed. */
+    if (wrote && c->rd_paused && c->state == WS_OPEN) idle_touch(c);
+    short want = c->state == WS_OPEN && read_wanted(c) ? EV_READ : 0;
     if (out_len(c) > 0 || c->tls_rw) want |= EV_WRITE;
     else if (c->out) { evbuffer_free(c->out); c->out = NULL; }
     set_events(c, want);
     return 0;
+}
+
+/* Closing a socket whose receive queue holds unread bytes sends a reset,
+ * and a reset makes the peer's kernel drop what it had not read yet: our
+ * last frames and the Close. A connection paused for its output cap has
+ * such bytes, so they are read and dropped first (bounded: the kernel's
+ * receive buffer). */
+static void discard_input(wsp_wsconn *c)
+{
+    wsp_server *srv = c->srv;
+    for (int i = 0; i < 256; i++)
+        if (recv(c->fd, srv->rbuf, srv->rbuf_cap, MSG_DONTWAIT) <= 0) break;
 }
 
 static void after_write(wsp_wsconn *c)
@@ -536,6 +598,7 @@ static void after_write(wsp_wsconn *c)
         if (out_len(c) == 0) {
             if (c->ssl) wsp_tls_shutdown(c->ssl);
             shutdown(c->fd, SHUT_WR);
+            discard_input(c);
             queue_free(c);
         }
         return;
@@ -714,10 +777,22 @@ void wsp_ws_sweep(wsp_server *srv)
     }
     int64_t reping_ms = (int64_t)(srv->cfg.ping_fallback_after * 1000.0 / 4);
     if (reping_ms < 50) reping_ms = 50;
+    int64_t hs_ms = (int64_t)(srv->cfg.handshake_timeout * 1000.0);
+    int64_t msg_ms = (int64_t)(srv->cfg.message_timeout * 1000.0);
     for (wsp_wsconn *c = srv->all_conns; c; ) {
         wsp_wsconn *n = c->all_next;
         if (c->state == WS_CLOSING && c->close_deadline_ms && now > c->close_deadline_ms) {
             queue_free(c);
+        } else if (c->state == WS_HANDSHAKE && now - c->last_active_ms > hs_ms) {
+            /* last_active_ms is the accept time until the handshake is done */
+            srv->st.closed_handshake_timeout++;
+            static const char r408[] = "HTTP/1.1 408 Request Timeout\r\n"
+                                       "Connection: close\r\nContent-Length: 0\r\n\r\n";
+            wsp_ws_add(c, r408, sizeof(r408) - 1);
+            wsp_ws_close(c, 0, "handshake timeout");
+        } else if (c->state == WS_OPEN && c->msg_start_ms && now - c->msg_start_ms > msg_ms) {
+            srv->st.closed_message_timeout++;
+            wsp_ws_close(c, WSP_WS_CLOSE_POLICY, "message timeout");
         } else if (c->state == WS_OPEN && c->written_upto > c->confirmed_upto) {
             if (c->fallback) fallback_check(c);
             else if (now - c->last_ping_ms >= reping_ms) {

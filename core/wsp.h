@@ -72,6 +72,13 @@ typedef struct wsp_config {
     char   *close_log_file;     /* "runtime/logs/workman_close.log"; "" disables */
     wsp_log_level log_level;
     double  ping_fallback_after;/* seconds of unanswered pings before TCP fallback, 30 */
+    /* Hostile-client limits (each logged and counted in wsp_stats when it bites). */
+    double  handshake_timeout;  /* seconds for the whole HTTP upgrade request, 5 */
+    double  message_timeout;    /* seconds a fragmented/partial message may take, 30 */
+    int     max_connections;    /* WebSocket connections in total, 100000 */
+    int     max_connections_per_ip; /* WebSocket connections per client address, 1000 */
+    size_t  poll_queue_bytes;   /* bytes of events held for poll(), 16 MiB */
+    double  push_idle_timeout;  /* seconds a push connection may stay silent, 300 */
     char   *push_token;         /* NULL, or a push connection must send "AUTH <token>" first */
     int     push_insecure;      /* 1: push_listen may be non-loopback without push_token */
     char   *auth_secret;        /* NULL, or WebSocket clients prove their key (auth_sig.h) */
@@ -179,6 +186,13 @@ typedef struct wsp_stats {
     uint64_t events_dropped;    /* poll() events dropped: nobody polled */
     uint64_t store_errors;
     uint64_t load_renumbered;   /* loaded records whose seq was not above their key's previous one */
+    /* limits that bit (issue 14) */
+    uint64_t closed_handshake_timeout; /* request head not complete in handshake_timeout */
+    uint64_t closed_message_timeout;   /* a message not complete in message_timeout */
+    uint64_t output_paused;     /* times a connection stopped being read: output over max_output */
+    uint64_t rejected_max_connections, rejected_per_ip;
+    uint64_t rejected_fd_limit; /* connections shed at the descriptor limit (EMFILE/ENFILE) */
+    uint64_t closed_push_idle;  /* push connections closed after push_idle_timeout */
     uint64_t push_auth_failed;  /* push connections refused: missing or wrong push_token */
     uint64_t ws_auth_refused;   /* WebSocket connections closed 1008: signature or key mismatch */
     uint64_t origin_refused;    /* handshakes answered 403: Origin not in allowed_origins */

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: bb61c4df0298df35313689452b2b21ffe1d54554 */
+ * Stub hash: cb6c4413f71ce5d39d6d28d8fb845106e5a68d11 */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_WsPush_Server___construct, 0, 0, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")

@@ -428,6 +428,13 @@ ZEND_METHOD(WsPush_Server, stats)
     U64(push_auth_failed);
     U64(ws_auth_refused);
     U64(origin_refused);
+    U64(closed_handshake_timeout);
+    U64(closed_message_timeout);
+    U64(output_paused);
+    U64(rejected_max_connections);
+    U64(rejected_per_ip);
+    U64(rejected_fd_limit);
+    U64(closed_push_idle);
     /* operations: the same numbers as /metrics (docs/operations.md) */
     U64(conns_handshake);
     U64(conns_unbound);

@@ -14,7 +14,9 @@ $fields = ['connections', 'bound', 'keys', 'outbox_depth', 'outbox_bytes', 'olde
     'replayed', 'dropped_retry', 'dropped_queue_limit', 'expired', 'fallback_connections',
     'closed_timeout', 'closed_protocol', 'closed_behind', 'log_dropped', 'events_dropped', 'store_errors',
     'load_renumbered',
-    'store_bytes', 'ws_port', 'push_port'];
+    'store_bytes', 'closed_handshake_timeout', 'closed_message_timeout', 'output_paused',
+    'rejected_max_connections', 'rejected_per_ip', 'rejected_fd_limit', 'closed_push_idle',
+    'ws_port', 'push_port'];
 foreach ($fields as $f) {
     if (!array_key_exists($f, $st)) echo "missing $f\n";
     elseif (!is_int($st[$f]) && !is_float($st[$f])) echo "$f not a number\n";

@@ -5,8 +5,9 @@
 #   3. fuzz targets over their corpora plus a short fresh run (libFuzzer)
 #   4. the extension's phpt suite (run-tests.php), plain
 #   5. the phpt suite again with the extension built with ASan + UBSan
-#   6. an independent WebSocket client (Debian's python3-websockets), and
-#      wss:// clients: Python's ssl and headless Chromium
+#   6. an independent WebSocket client (Debian's python3-websockets),
+#      wss:// clients: Python's ssl and headless Chromium, and the
+#      hostile-client suite (tests/python/test_hostile.py: limits, memory)
 #   7. the benchmark smoke run (0 lost, 0 misrouted in every mode)
 #   and package.xml listing every source and test file
 # Every step runs; the script exits non-zero when any failed and prints a
@@ -140,6 +141,7 @@ pecl_install() {
 python_client() { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_websockets.py; }
 ops_tests()     { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_ops.py; }
 wss_clients()   { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_wss.py; }
+hostile_clients() { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_hostile.py; }
 bench_smoke()   { bash scripts/build.sh >/dev/null && bash bench/run --smoke; }
 
 step "package.xml lists every file" php scripts/check-package.php
@@ -155,6 +157,7 @@ step "wss:// clients (python ssl, Chromium)" wss_clients
 step "pecl package + install + phpt" pecl_install
 step "README commands (serve, test, deps elevation)" bash tests/readme/commands.sh
 step "operations: logs, /metrics, SIGTERM (python)" ops_tests
+step "hostile clients (limits)" hostile_clients
 [ -z "${WSPUSH_QUICK:-}" ] && step "bench smoke" bench_smoke
 
 echo; echo "=== summary"

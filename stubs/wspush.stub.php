@@ -30,7 +30,7 @@ namespace WsPush;
  * Events: the core offers what clients do to PHP through poll(): "bind" (a
  * connection named its key with its first frame), "message" (a frame that
  * is not a heartbeat, from a bound connection), "close" (a connection
- * ended; data is the reason). The queue is bounded: when PHP does not poll,
+ * ended; data is the reason). The queue is bounded (65,536 events, poll_queue_bytes): when PHP does not poll,
  * events are dropped and counted (stats()["events_dropped"]), never
  * delivery. run() does not queue events at all.
  *
@@ -56,8 +56,10 @@ final class Server
      *  - queue_limit 2000: messages held per key; beyond, the oldest is dropped
      *  - max_frame "1M": largest WebSocket frame or message (else close 1009)
      *  - max_line "1M": largest push line (else "fail" and a close)
-     *  - max_output "4M": unsent output per connection before it stops being
-     *    written to (and is not "live" for "ok") until it drains
+     *  - max_output "4M": unsent output per connection, covering every frame
+     *    (pushes, Pongs, heartbeat replies, echoes): over it the connection
+     *    is not written pushes (not "live" for "ok"; they stay in the
+     *    outbox) and not read until the output drains to half
      *  - store "file": "file" (embedded, durable, under data_dir), "memory"
      *    (lost at exit), or "redis://..." when the build has Redis
      *  - data_dir "runtime/wspush": where the file store lives
@@ -74,6 +76,19 @@ final class Server
      *    clients to confirm what they were written
      *  - metrics_listen "": a separate listener for GET /metrics and
      *    /healthz (by default the WebSocket port serves them to loopback peers)
+     *
+     * Limits against hostile clients (each counted in stats() and logged
+     * when it bites):
+     *  - handshake_timeout 5: seconds from accept to a complete upgrade
+     *    request, however slowly it trickles in (then 408 and close)
+     *  - message_timeout 30: seconds a fragmented or partly received message
+     *    may take (then close 1008)
+     *  - max_connections 100000, max_connections_per_ip 1000: WebSocket
+     *    connections in total and per client address; beyond, closed at once
+     *  - poll_queue_bytes "16M": memory held by events waiting for poll();
+     *    beyond, the oldest are dropped (stats()["events_dropped"])
+     *  - push_idle_timeout 300: seconds a push connection may stay silent
+     *    (owed no reply) before it is closed
      *
      * Access control (README, "Access control"):
      *  - push_token "": a push connection's first line must be "AUTH <token>"
@@ -168,6 +183,9 @@ final class Server
      * closed_timeout, closed_protocol, closed_behind and "closed" (reason =>
      * count); fallback_connections; log_dropped, events_dropped,
      * store_errors; push_auth_failed, ws_auth_refused, origin_refused;
+     * hostile-client limits: closed_handshake_timeout,
+     * closed_message_timeout, output_paused, rejected_max_connections,
+     * rejected_per_ip, rejected_fd_limit, closed_push_idle;
      * healthy, stopping, store_failing (bool).
      *
      * @return array<string, int|float|bool|array> name => value
