@@ -81,6 +81,10 @@ var_dump($c->recv_n(2, 3.0, ['biubiubiu']));
 echo "push: $rc $out$err";
 var_dump($c->recv_n(1, 3.0, ['biubiubiu']));
 
+// status shows the server's numbers (its /metrics): 3 pushes ok, 1 queued
+[$rc, $out] = wsp_run([...$yii, 'wspush/status']);
+echo "status numbers: $rc ", preg_match('/^wspush_pushes_total\{result="ok"\}\s+3$/m', $out)
+    && preg_match('/^wspush_pushes_total\{result="queued"\}\s+1$/m', $out) ? 'ok=3 queued=1' : $out, "\n";
 $c->close();
 [$rc, $out, $err] = wsp_run([...$yii, 'wspush/stop']);
 echo "stop: $rc $out$err";
@@ -114,6 +118,7 @@ array(1) {
   [0]=>
   string(29) "{"uid":"5","msg":"from push"}"
 }
+status numbers: 0 ok=3 queued=1
 stop: 0 wspush: stopped (pid %d)
 start exit: 0 []
 bool(false)

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# deps.sh - install the Debian packages WsPush needs to build and test
-# (idempotent). Runs as anyone: as root it calls apt-get itself, otherwise
-# through sudo, and only when a package is missing. README says why
-# each one is there.
+# deps.sh - install the Debian packages WsPush needs (idempotent). Runs as
+# anyone: as root it calls apt-get itself, otherwise through sudo, and only
+# when a package is missing. README says why each one is there.
+#
+#   deps.sh           what building and every test need (scripts/test.sh)
+#   deps.sh --build   only what building and serving need (scripts/serve.sh:
+#                     a server machine gets no browser, fuzzer or valgrind)
 set -euo pipefail
-PKGS=(
+BUILD_PKGS=(
   php8.2-dev          # phpize, headers, run-tests.php, gen_stub.php
   php8.2-cli          # pcntl (and posix, sockets via php8.2-common): phpt tests fork, reset, drop privileges
   libevent-dev        # the event loop (core)
@@ -12,6 +15,10 @@ PKGS=(
   libssl-dev          # libcrypto: SHA-1, HMAC-SHA256 (core); libssl: wss:// (--disable-wspush-tls to drop)
   liblmdb-dev         # the embedded durable store (core)
   pkg-config
+  build-essential
+)
+PKGS=(
+  "${BUILD_PKGS[@]}"
   php-pear            # pecl: the package / install test (scripts/test.sh "pecl")
   check               # C unit tests (core/tests)
   python3-websockets  # an independent WebSocket client for tests (also drives Chromium over DevTools)
@@ -20,9 +27,13 @@ PKGS=(
   python3-prometheus-client  # a real Prometheus text parser for /metrics (tests/python/test_ops.py)
   clang               # libFuzzer fuzz targets (core/fuzz)
   libclang-rt-14-dev  # the libFuzzer runtime (only a "Recommends" of clang)
-  build-essential
   valgrind            # the loop tests under valgrind: ASan cannot see libevent touching freed events
 )
+case "${1:-}" in
+  --build) PKGS=("${BUILD_PKGS[@]}") ;;
+  "") ;;
+  *) echo "usage: deps.sh [--build]" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -343,7 +343,8 @@ class ServerController extends Controller
         }
         $out = [];
         foreach (explode("\n", $body) as $line) {
-            if (preg_match('/^(wspush_\S+)\s+(\S+)$/', trim($line), $m)) {
+            // histogram buckets are for Prometheus; _sum and _count stay
+            if (preg_match('/^(wspush_\S+)\s+(\S+)$/', trim($line), $m) && !str_contains($m[1], '_bucket{')) {
                 $out[$m[1]] = $m[2];
             }
         }

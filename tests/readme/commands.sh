@@ -118,6 +118,13 @@ if grep -q '^sudo env .*apt-get' "$tmp/deps.log" 2>/dev/null \
    && grep -q '^apt-get uid=0 DEBIAN_FRONTEND=noninteractive install' "$tmp/deps.log"; then ok "deps.sh as a user: apt-get through sudo"
 else fail "deps.sh as a user did not go through sudo: $(cat "$tmp/deps.out" "$tmp/deps.log" 2>/dev/null)"; fi
 
+# serve.sh installs only what building needs: no browser, fuzzer, valgrind
+rm -f "$tmp/deps.log"
+WSP_FAKE_LOG=$tmp/deps.log WSP_FAKE_UID=0 PATH=$fake:/usr/bin:/bin "$BASH" scripts/deps.sh --build >"$tmp/deps.out" 2>&1
+if grep -q 'install .*libevent-dev' "$tmp/deps.log" 2>/dev/null && ! grep -qE 'chromium|clang|valgrind' "$tmp/deps.log" \
+   && grep -q 'deps.sh --build' scripts/serve.sh; then ok "serve.sh installs only the build packages"
+else fail "deps.sh --build / serve.sh: $(cat "$tmp/deps.out" "$tmp/deps.log" 2>/dev/null)"; fi
+
 deps 1000 no; rc=$?
 if [ "$rc" -ne 0 ] && grep -q "missing: php8.2-dev" "$tmp/deps.out" && [ ! -s "$tmp/deps.log" ]; then
   ok "deps.sh as a user without sudo: names the missing packages, exit $rc"
