@@ -93,6 +93,13 @@ void wsp_durable_take(wsp_server *srv)
     srv->nfailed_new = 0;
     uint64_t d = atomic_load(&srv->durable_upto);
     pthread_mutex_unlock(&srv->durable_mu);
+    if (srv->nfailed && srv->store && srv->store_ops->last_error) {
+        /* Once per take, not per push: a full disk fails many commits. */
+        char why[320];
+        srv->store_ops->last_error(srv->store, why, sizeof why);
+        wsp_log_ev(srv, WSP_LOG_ERROR, "store", 0, NULL, 0, 0, "commit_failed", why,
+                   strlen(why));
+    }
     for (size_t i = 0; i < srv->nfailed; i++)
         wsp_outbox_fail(srv, srv->failed[i].from, srv->failed[i].upto);
     srv->durable_seen = d;
