@@ -135,6 +135,12 @@ class ServerController extends Controller
             $this->stderr('wspush: bad option: ' . preg_replace('/^.*?\(\$options\) /', '', $e->getMessage()) . "\n");
             return ExitCode::CONFIG;
         }
+        // Block the signals run() waits for before the server's threads
+        // exist: a SIGUSR1 (logrotate) between start() and run() would
+        // otherwise end the process (docs/operations.md "Signals").
+        if (function_exists('pcntl_sigprocmask')) {
+            pcntl_sigprocmask(SIG_BLOCK, [SIGTERM, SIGINT, SIGUSR1, SIGHUP]);
+        }
         try {
             $server->start();
             $st = $server->stats();
