@@ -76,6 +76,18 @@ final class Server
      *    clients to confirm what they were written
      *  - metrics_listen "": a separate listener for GET /metrics and
      *    /healthz (by default the WebSocket port serves them to loopback peers)
+
+     * Limits against hostile or broken clients (each logged and counted):
+     *  - handshake_timeout 5: seconds from accept to a complete upgrade
+     *    request (then 408 and close)
+     *  - message_timeout 30: seconds a fragmented message may take (then
+     *    Close 1008)
+     *  - max_connections 100000, max_connections_per_ip 1000: WebSocket
+     *    connections in total and per client address; beyond, closed at once
+     *  - poll_queue_bytes "16M": memory of events waiting for poll(); beyond,
+     *    the oldest are dropped
+     *  - push_idle_timeout 300: seconds a push connection may be silent
+     *    (while no reply is owed) before it is closed
      *
      * Limits against hostile clients (each counted in stats() and logged
      * when it bites):
