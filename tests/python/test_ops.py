@@ -169,7 +169,7 @@ def find(recs, **want):
 async def scenario(fmt):
     tmp = tempfile.mkdtemp(prefix="wspush-ops-")
     srv = Serve(["--store", "memory", "--data-dir", tmp + "/data", "--log-level", "debug",
-                 "--log-format", fmt, "--heartbeat-timeout", "1.5", "--queue-limit", "2",
+                 "--log-format", fmt, "--heartbeat-timeout", "3", "--queue-limit", "2",
                  "--log-file", tmp + "/w.log", "--close-log-file", tmp + "/c.log"])
     try:
         check(srv.http("/healthz") == (200, "ok\n"), "healthz while serving")
@@ -197,7 +197,7 @@ async def scenario(fmt):
             raw = socket.create_connection(("127.0.0.1", srv.ws))
             raw.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-            raw.settimeout(6)
+            raw.settimeout(12)
             data = b""
             while True:
                 d = raw.recv(4096)
