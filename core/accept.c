@@ -9,7 +9,7 @@
  * kernel's queue would only time out). Existing connections never notice.
  *
  * Descriptors: WebSocket connections may use the descriptor limit
- * (RLIMIT_NOFILE, read again on every sweep, so `prlimit` on a running
+ * (RLIMIT_NOFILE, read again on every accept, so `prlimit` on a running
  * server is honoured) minus what the process had open at start and a
  * reserve kept for the push port, the store and the logs. If accept() still
  * fails with EMFILE (another part of the process took descriptors), one
@@ -36,7 +36,10 @@
 #include "server_internal.h"
 
 #define FD_PAUSE_MS   100   /* a listener that hit EMFILE rests this long */
-#define FD_RESERVE_MAX 128  /* descriptors WebSocket connections leave free */
+/* Descriptors WebSocket connections leave free for the push port, the
+ * store and the logs: an eighth of the limit, within these bounds. */
+#define FD_RESERVE_MIN 16
+#define FD_RESERVE_MAX 128
 
 /* One client address and its open WebSocket connections. */
 struct wsp_ipent {
@@ -180,8 +183,11 @@ static void update_fd_room(wsp_server *srv)
         return;
     }
     uint64_t lim = (uint64_t)rl.rlim_cur;
-    uint64_t reserve = lim / 8 < FD_RESERVE_MAX ? lim / 8 : FD_RESERVE_MAX;
-    uint64_t used = (uint64_t)a->base_fds + reserve;
+    uint64_t reserve = lim / 8 < FD_RESERVE_MIN ? FD_RESERVE_MIN
+                     : lim / 8 > FD_RESERVE_MAX ? FD_RESERVE_MAX : lim / 8;
+    /* base_fds was counted before the listeners (up to three) and the
+     * spare descriptor were opened */
+    uint64_t used = (uint64_t)a->base_fds + 4 + reserve;
     a->fd_room = lim > used ? lim - used : 0;
 }
 
@@ -244,6 +250,7 @@ void wsp_accept_error(struct evconnlistener *lis, void *arg)
 void wsp_accept_ws(wsp_server *srv, evutil_socket_t fd, const struct sockaddr *sa)
 {
     wsp_accept_state *a = &srv->acc;
+    update_fd_room(srv);   /* one getrlimit per accept: `prlimit` takes effect at once */
     if (srv->nconns >= a->fd_room) {
         srv->st.rejected_fd_limit++;
         char why[96];

@@ -653,6 +653,32 @@ def x_descriptor_exhaustion():
             check(keep.recv_text() == line.encode(), "existing connection served")
             for s in extra:
                 s.close()
+            # No descriptor left at all: accept() itself fails with EMFILE.
+            check(wait_for(lambda: srv.stats()["connections"] == 1, 5.0), "extras gone")
+            time.sleep(0.3)            # the server closes the extras' descriptors
+            subprocess.run(["prlimit", "--pid", str(srv.pid), "--nofile=%d:%s" % (srv.nfds(), hard)],
+                           check=True)
+            shed0 = srv.stats()["rejected_fd_limit"]
+            extra = []
+            for _ in range(60):
+                try:
+                    extra.append(tcp(srv.ws_port, timeout=1.0))
+                except OSError:
+                    pass
+            cpu0, t0 = srv.cpu(), time.monotonic()
+            time.sleep(2.0)            # measuring CPU use over an interval
+            busy = (srv.cpu() - cpu0) / (time.monotonic() - t0)
+            check(busy < 0.3, "server busy %.0f%% of a core on EMFILE" % (busy * 100))
+            check(srv.stats()["rejected_fd_limit"] > shed0, "EMFILE sheds counted")
+            shed = sum(1 for s in extra if closed_by_peer(s, 0.01))
+            check(shed > 0, "connections shed (closed) on EMFILE")
+            for i in range(2):         # the spare descriptor serves the push port
+                line = json.dumps({"uid": "40", "at": "emfile", "i": i})
+                check(push_lines(srv.push_port, [line], timeout=5.0) == ["ok"],
+                      "push port answers on EMFILE (%d)" % i)
+                check(keep.recv_text() == line.encode(), "existing connection served on EMFILE")
+            for s in extra:
+                s.close()
         finally:
             subprocess.run(["prlimit", "--pid", str(srv.pid), "--nofile=%s:%s" % (soft, hard)],
                            check=True)
