@@ -136,6 +136,7 @@ static const struct { const char *prefix; int cls; } wsp_close_map[] = {
     { "handshake timeout", WSP_CLOSE_R_TIMEOUT },
     { "message timeout", WSP_CLOSE_R_TIMEOUT },
     { "bad handshake", WSP_CLOSE_R_HANDSHAKE },
+    { "origin not allowed", WSP_CLOSE_R_HANDSHAKE },
     { "server stop", WSP_CLOSE_R_SHUTDOWN },
     { "write error", WSP_CLOSE_R_WRITE_ERROR },
     { "oom", WSP_CLOSE_R_OOM },
