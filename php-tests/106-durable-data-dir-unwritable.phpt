@@ -74,10 +74,10 @@ $s->stop();
 echo "done\n";
 ?>
 --EXPECTF--
-%Sdata_dir TMP/file/sub is not writable: Not a directory
-%Sdata_dir TMP/file/a/b/c is not writable: Not a directory
-%Sdata_dir TMP/file is not writable: Not a directory
-non-root: %Sdata_dir TMP/ro/data is not writable: Permission denied
+%sdata_dir TMP/file/sub is not writable: Not a directory
+%sdata_dir TMP/file/a/b/c is not writable: Not a directory
+%sdata_dir TMP/file is not writable: Not a directory
+non-root: %sdata_dir TMP/ro/data is not writable: Permission denied
 root: %r(started on ro|not run \(not root; CI runs as root\))%r
 string(15) "a regular file
 "

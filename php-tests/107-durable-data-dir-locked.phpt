@@ -54,7 +54,7 @@ echo "done\n";
 ?>
 --EXPECTF--
 string(6) "queued"
-%Sdata_dir TMP/data is in use by another WsPush server (pid MYPID)
+%sdata_dir TMP/data is in use by another WsPush server (pid MYPID)
 string(6) "queued"
 array(2) {
   [0]=>
@@ -65,7 +65,7 @@ array(2) {
 bool(true)
 string(6) "queued"
 int(1)
-%Sdata_dir TMP/data is in use by another WsPush server (pid CHILDPID)
+%sdata_dir TMP/data is in use by another WsPush server (pid CHILDPID)
 string(6) "queued"
 bool(true)
 bool(true)

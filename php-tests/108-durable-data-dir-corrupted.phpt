@@ -54,17 +54,17 @@ array(1) {
 bool(true)
 bool(true)
 bool(true)
-garbage: exception: WsPush\Exception: %Sdata_dir TMP/garbage holds a corrupted store (data.mdb): %s
+garbage: exception: WsPush\Exception: %sdata_dir TMP/garbage holds a corrupted store (data.mdb): %s
 bool(true)
-truncated-header: exception: WsPush\Exception: %Sdata_dir TMP/truncated-header holds a corrupted store (data.mdb): %s
+truncated-header: exception: WsPush\Exception: %sdata_dir TMP/truncated-header holds a corrupted store (data.mdb): %s
 bool(true)
-truncated-half: exception: WsPush\Exception: %Sdata_dir TMP/truncated-half holds a corrupted store (data.mdb): %s
+truncated-half: exception: WsPush\Exception: %sdata_dir TMP/truncated-half holds a corrupted store (data.mdb): %s
 bool(true)
-zeroed-pages: exception: WsPush\Exception: %Sdata_dir TMP/zeroed-pages holds a corrupted store (data.mdb): %s
+zeroed-pages: exception: WsPush\Exception: %sdata_dir TMP/zeroed-pages holds a corrupted store (data.mdb): %s
 bool(true)
-record-byte-flipped: exception: WsPush\Exception: %Sdata_dir TMP/record-byte-flipped holds a corrupted store (data.mdb): %s
+record-byte-flipped: exception: WsPush\Exception: %sdata_dir TMP/record-byte-flipped holds a corrupted store (data.mdb): %s
 bool(true)
-unknown-format: exception: WsPush\Exception: %Sdata_dir TMP/unknown-format holds a store of an unknown format (wspush-outbox-9)
+unknown-format: exception: WsPush\Exception: %sdata_dir TMP/unknown-format holds a store of an unknown format (wspush-outbox-9)
 bool(true)
 int(20)
 done
