@@ -543,6 +543,33 @@ static void teardown(wsp_server *srv)
     srv->rbuf = NULL;
 }
 
+/* A start after a stop begins from what a new server has: the previous
+ * run's loop state is gone with its loop (teardown freed what it held), so
+ * nothing may point into it, and a flush left scheduled at the stop must
+ * not keep the new loop from scheduling one (issue 13, defect 6). The
+ * config, the event queue for poll() and the connection ids carry over. */
+static void reset_loop_state(wsp_server *srv)
+{
+    memset(&srv->st, 0, sizeof(srv->st));
+    srv->stopping = 0;
+    srv->stop_requested = 0;
+    srv->flush_scheduled = 0;
+    srv->cmd_head = srv->cmd_tail = NULL;
+    srv->wait_head = NULL;
+    srv->g_head = srv->g_tail = NULL;
+    srv->outbox_depth = srv->outbox_bytes = 0;
+    srv->idle_head = srv->idle_tail = NULL;
+    srv->dirty_head = srv->held_head = NULL;
+    srv->ping_wait_head = srv->ping_wait_tail = NULL;
+    srv->ndirty = srv->nheld = 0;
+    srv->free_head = srv->all_conns = NULL;
+    srv->push_conns = NULL;
+    srv->nconns = srv->nbound = srv->nfallback = 0;
+    int events_off = atomic_load(&srv->ops.events_off);   /* the caller's choice */
+    memset(&srv->ops, 0, sizeof(srv->ops));
+    atomic_store(&srv->ops.events_off, events_off);
+}
+
 int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
 {
     char tmp[256];
@@ -557,8 +584,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     /* A peer that resets while we write must not kill the process. */
     signal(SIGPIPE, SIG_IGN);
     int rc = WSP_ERR_NOMEM;
-    memset(&srv->st, 0, sizeof(srv->st));
-    srv->stopping = 0;
+    reset_loop_state(srv);
     srv->rbuf_cap = READ_BUF_SIZE;
     srv->rbuf = malloc(srv->rbuf_cap);
     srv->base = event_base_new();

@@ -202,6 +202,7 @@ static zend_result wspush_server_do_stop(wspush_server_obj *o, double drain)
         wspush_throw(rc, "stopping the push server failed: %s", wsp_server_errstr(o->srv));
         return FAILURE;
     }
+    o->started = false;   /* start() may run it again (same options, same data) */
     return SUCCESS;
 }
 

@@ -126,6 +126,8 @@ final class Server
      * Open the store, bind both listeners and start the core thread; returns
      * once listening. Throws WsPush\Exception when not running under the CLI
      * SAPI, when already started, or when listening/opening the store fails.
+     * After stop() the same object may start() again: same options, same
+     * data dir (what a memory store held is gone), new ports when 0.
      *
      * @throws Exception code 2 (a port cannot be bound), 3 (the store cannot
      *         be opened: data_dir unwritable, locked by another server,

@@ -324,6 +324,36 @@ START_TEST(stop_with_unsent_output)
 }
 END_TEST
 
+/* Issue 13 defect 6: the same server object starts again after a stop,
+ * and its loop flushes (a flush left scheduled at the stop was never run
+ * again: pushes were answered "ok" and never written). */
+START_TEST(restart_same_server)
+{
+    start_server("heartbeat_timeout", "30");
+    for (int round = 0; round < 3; round++) {
+        if (round) {
+            char err[256];
+            ck_assert_msg(wsp_server_start(srv, err, sizeof err) == 0, "restart: %s", err);
+            ws_port = wsp_server_ws_port(srv);
+        }
+        int c = ws_connect("5", 0);
+        char buf[256];
+        ck_assert_int_eq(recv_text(c, buf, sizeof buf, 1, 2000), 9);   /* bound */
+        int queued = -1;
+        ck_assert_int_eq(wsp_server_push(srv, "5", 1, "hello", 5, &queued, NULL, 0), 0);
+        ck_assert_int_eq(queued, 0);
+        ck_assert_int_eq(recv_text(c, buf, sizeof buf, 1, 2000), 5);
+        ck_assert_str_eq(buf, "hello");
+        /* a push whose flush is still scheduled when the stop comes */
+        ck_assert_int_eq(wsp_server_push(srv, "5", 1, "again", 5, &queued, NULL, 0), 0);
+        wsp_server_stop(srv, 0);
+        close(c);
+    }
+    wsp_server_free(srv);
+    srv = NULL;
+}
+END_TEST
+
 START_TEST(file_store_survives_restart)
 {
     strcpy(data_dir, "/tmp/wsp-test-XXXXXX");
@@ -374,6 +404,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, idle_timeout_closes_unbound);
     tcase_add_test(tc, file_store_survives_restart);
     tcase_add_test(tc, stop_with_unsent_output);
+    tcase_add_test(tc, restart_same_server);
     suite_add_tcase(s, tc);
     return s;
 }
