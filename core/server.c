@@ -491,6 +491,8 @@ wsp_server *wsp_server_new(const wsp_config *cfg)
     pthread_mutex_init(&srv->cmd_mu, NULL);
     pthread_cond_init(&srv->cmd_cv, NULL);
     pthread_mutex_init(&srv->ev_mu, NULL);
+    pthread_mutex_init(&srv->park_mu, NULL);
+    pthread_cond_init(&srv->park_cv, NULL);
     pthread_cond_init(&srv->ev_cv, NULL);
     pthread_mutex_init(&srv->durable_mu, NULL);
     return srv;
@@ -502,6 +504,7 @@ int wsp_server_push_port(wsp_server *srv) { return srv->running ? srv->push_port
 
 static void teardown(wsp_server *srv)
 {
+    if (srv->forked) return;   /* a child's copy: the threads and locks are the parent's */
     if (srv->ws_lis) { evconnlistener_free(srv->ws_lis); srv->ws_lis = NULL; }
     if (srv->push_lis) { evconnlistener_free(srv->push_lis); srv->push_lis = NULL; }
     wsp_metrics_close(srv);
@@ -538,6 +541,7 @@ static void teardown(wsp_server *srv)
     wsp_tls_ctx_free(srv->tls_ctx);
     srv->tls_ctx = NULL;
     if (srv->log) { wsp_log_close(srv->log); srv->log = NULL; }
+    wsp_fork_unregister(srv);
     if (srv->base) { event_base_free(srv->base); srv->base = NULL; }
     free(srv->rbuf);
     srv->rbuf = NULL;
@@ -619,7 +623,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     srv->ping_ev = event_new(srv->base, -1, 0, wsp_ws_ping_timer, srv);
     srv->held_ev = event_new(srv->base, -1, 0, wsp_ws_held_timer, srv);
     if (!srv->cmd_ev || !srv->flush_ev || !srv->stop_ev || !srv->sweep_ev || !srv->durable_ev
-        || !srv->ping_ev || !srv->held_ev)
+        || !srv->ping_ev || !srv->held_ev || wsp_fork_register(srv) != 0)
         goto fail;
     double iv = srv->cfg.heartbeat_timeout / 4;
     if (iv > 0.25) iv = 0.25;
@@ -739,6 +743,7 @@ int wsp_server_stop(wsp_server *srv, double drain_seconds)
 void wsp_server_free(wsp_server *srv)
 {
     if (!srv) return;
+    if (srv->forked) return;   /* a child's copy after fork(): see fork.c */
     wsp_server_stop(srv, 0);
     teardown(srv);
     wsp_evnode *n = srv->ev_head;
@@ -749,6 +754,8 @@ void wsp_server_free(wsp_server *srv)
     pthread_mutex_destroy(&srv->durable_mu);
     wsp_durable_free(srv);
     pthread_cond_destroy(&srv->ev_cv);
+    pthread_mutex_destroy(&srv->park_mu);
+    pthread_cond_destroy(&srv->park_cv);
     wsp_config_free(&srv->cfg);
     free(srv);
 }
@@ -778,7 +785,8 @@ int wsp_server_push(wsp_server *srv, const char *key, size_t key_len,
                   .b_len = payload_len, .err = errbuf ? errbuf : tmp,
                   .errlen = errbuf ? errlen : sizeof(tmp) };
     if (call_loop(srv, &c) != WSP_OK) {
-        wsp_errf(c.err, c.errlen, "server is not running");
+        wsp_errf(c.err, c.errlen, srv->forked ? "server runs in the parent process (this is a "
+                 "child after fork)" : "server is not running");
         return WSP_ERR_STATE;
     }
     if (queued) *queued = c.queued;

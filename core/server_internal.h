@@ -245,7 +245,19 @@ struct wsp_server {
     wsp_stats st;                     /* counters (loop thread) */
     wsp_ops ops;                      /* metrics, health, lifecycle (metrics.h) */
     uint8_t *rbuf; size_t rbuf_cap;   /* shared read buffer */
+
+    /* fork safety (fork.c) */
+    struct wsp_server *fork_next;     /* running servers of the process */
+    struct event *park_ev;            /* parks the loop while a fork copies it */
+    pthread_mutex_t park_mu; pthread_cond_t park_cv;
+    int park_hold, parked;            /* under park_mu */
+    int forked;                       /* this is a child's copy: not ours to run or free */
 };
+
+/* fork.c: the loop parks during fork(); a child closes its copies of the
+ * server's descriptors and marks it forked */
+int  wsp_fork_register(wsp_server *srv);     /* start, once base exists */
+void wsp_fork_unregister(wsp_server *srv);   /* teardown */
 
 /* server.c */
 int64_t wsp_now_ms(wsp_server *srv);

@@ -106,6 +106,11 @@ typedef struct wsp_store_ops {
     /* Make everything queued so far durable (reporting it through the
      * callback), stop the store's thread and free the handle. */
     void (*close)(wsp_store *s);
+    /* Optional. In a child process after fork(): close the store's copies
+     * of its descriptors (the lock above all: the parent's restart must be
+     * able to open the data dir) and nothing else -- the child has none of
+     * the store's threads and may not touch its locks or free it. */
+    void (*forked)(wsp_store *s);
     /* Stored bytes on disk (for stats), best effort; any thread. */
     uint64_t (*disk_bytes)(wsp_store *s);
     /* Copy the latest error message (a failed load, or the batch a durable

@@ -1143,6 +1143,16 @@ static void wsp_file_last_error(wsp_store *s, char *buf, size_t len)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* A child after fork(): drop its copy of the lock (flock belongs to the
+ * open file, which fork shares, so the child would hold the data dir
+ * locked after the parent stops) and of LMDB's data file. */
+static void wsp_file_forked(wsp_store *s)
+{
+    mdb_filehandle_t fd;
+    if (s->lock_fd >= 0) { close(s->lock_fd); s->lock_fd = -1; }
+    if (s->env && mdb_env_get_fd(s->env, &fd) == 0 && fd >= 0) close(fd);
+}
+
 const wsp_store_ops wsp_store_file_ops = {
     .name = "file",
     .open = wsp_file_open,
@@ -1151,6 +1161,7 @@ const wsp_store_ops wsp_store_file_ops = {
     .remove = wsp_file_remove,
     .set_tries = wsp_file_set_tries,
     .close = wsp_file_close,
+    .forked = wsp_file_forked,
     .disk_bytes = wsp_file_disk_bytes,
     .removed_upto = wsp_file_removed_upto,
     .last_error = wsp_file_last_error,

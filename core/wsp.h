@@ -125,7 +125,13 @@ int  wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen);
  * receive what is buffered and confirm, flush the store, join the thread.
  * Idempotent. */
 int  wsp_server_stop(wsp_server *srv, double drain_seconds);
-/* Stop if running and free everything. */
+/* Stop if running and free everything.
+ * fork(): in a child of the process running the server, the server is not
+ * running (its threads stayed in the parent): every call returns
+ * WSP_ERR_STATE, stop does nothing and free frees nothing. The child has
+ * closed its copies of the server's sockets and store lock at the fork, so
+ * the parent can stop, restart and close connections as if it had not
+ * forked. */
 void wsp_server_free(wsp_server *srv);
 /* Actual bound ports (useful with port 0). 0 when not listening. */
 int  wsp_server_ws_port(wsp_server *srv);

@@ -70,13 +70,28 @@ void wspush_server_minit(zend_class_entry *ce)
     wspush_server_handlers.clone_obj = NULL;
 }
 
-/* The object's server, or NULL with an Error thrown (constructor not run). */
+/* Started in the parent of this (forked) process: the core closed its
+ * copies of the sockets and store lock at the fork (core/fork.c); only
+ * stop() (which does nothing here) and the destructor may be called. */
+static bool wspush_server_is_parents(const wspush_server_obj *o)
+{
+    return o->started && o->owner_pid != getpid();
+}
+
+/* The object's server, or NULL with an Error thrown (constructor not run)
+ * or a WsPush\Exception (a forked child's copy of the parent's server). */
 static wsp_server *wspush_server_get(zval *zobj)
 {
     wspush_server_obj *o = Z_WSPUSH_SERVER_P(zobj);
 
     if (!o->srv) {
         zend_throw_error(NULL, "WsPush\\Server object is not initialized");
+        return NULL;
+    }
+    if (wspush_server_is_parents(o)) {
+        wspush_throw(WSP_ERR_STATE, "this WsPush\\Server runs in process %ld, the parent of this "
+                     "forked process: a child cannot use it (push with WsPush\\Client, or create "
+                     "and start a server of its own)", (long)o->owner_pid);
         return NULL;
     }
     return o->srv;
@@ -317,6 +332,9 @@ ZEND_METHOD(WsPush_Server, stop)
     if (!(drain >= 0.0) || drain > 86400.0) {   /* also rejects NAN */
         zend_argument_value_error(1, "must be between 0 and 86400 seconds");
         RETURN_THROWS();
+    }
+    if (Z_WSPUSH_SERVER_P(ZEND_THIS)->srv && wspush_server_is_parents(Z_WSPUSH_SERVER_P(ZEND_THIS))) {
+        return;   /* a forked child: the server is the parent's to stop */
     }
     if (!wspush_server_get(ZEND_THIS)) {
         RETURN_THROWS();
