@@ -202,8 +202,10 @@ async def t_chromium_wss(srv, d):
     if not chromium:
         raise AssertionError("chromium not installed (scripts/deps.sh installs it)")
     prof = tempfile.mkdtemp(prefix="wsp-chromium-")
-    # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+    # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start;
+    # --disable-dev-shm-usage: containers give /dev/shm 64 MB, too little for it.
     p = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--disable-dev-shm-usage",
                           "--ignore-certificate-errors", "--remote-debugging-port=0",
                           "--user-data-dir=" + prof, "--no-first-run", "about:blank"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
