@@ -77,6 +77,7 @@ typedef struct wsp_keytab {
     size_t nbuckets, count;            /* count: live keys (not ghosts) */
     wsp_keyrec *ghost_head, *ghost_tail;   /* released, oldest first */
     size_t nghosts;
+    uint64_t seed[2];                  /* the hash's random key (outbox.c) */
 } wsp_keytab;
 
 enum wsp_ws_state { WS_HANDSHAKE = 0, WS_OPEN, WS_CLOSING, WS_DEAD };

@@ -1129,6 +1129,58 @@ START_TEST(outbox_failed_commit_fails_its_pushes)
 }
 END_TEST
 
+/* ---------- the key table's hash is seeded (issue 13) ------------------ */
+
+static uint32_t fnv1a(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) { h ^= (uint8_t)s[i]; h *= 16777619u; }
+    return h;
+}
+
+/* 2,000 keys that the old unseeded FNV-1a put into one bucket of 1,024 (a
+ * client can compute such keys offline) spread over the seeded table, and
+ * every one of them is found again past the 1,024-bucket start size. */
+START_TEST(keytab_seeded_against_flooding)
+{
+    wsp_server *srv = calloc(1, sizeof *srv);
+    ck_assert_int_eq(wsp_keytab_init(&srv->keys), 0);
+    enum { N = 2000 };
+    static char ids[N][24];
+    static size_t lens[N];
+    int found = 0;
+    for (unsigned cand = 0; found < N; cand++) {
+        char id[24];
+        int n = snprintf(id, sizeof id, "%cu%u", 1, cand);
+        if ((fnv1a(id, (size_t)n) & 1023) != 0) continue;
+        memcpy(ids[found], id, (size_t)n);
+        lens[found++] = (size_t)n;
+    }
+    for (int i = 0; i < N; i++) ck_assert_ptr_nonnull(wsp_key_get(srv, ids[i], lens[i]));
+    ck_assert_uint_eq(srv->keys.count, N);
+    size_t longest = 0;
+    for (size_t b = 0; b < srv->keys.nbuckets; b++) {
+        size_t len = 0;
+        for (wsp_keyrec *k = srv->keys.buckets[b]; k; k = k->hnext) len++;
+        if (len > longest) longest = len;
+    }
+    ck_assert_msg(longest <= 16, "longest chain %zu of %zu buckets", longest, srv->keys.nbuckets);
+    for (int i = 0; i < N; i++) {
+        wsp_keyrec *k = wsp_key_find(srv, ids[i], lens[i]);
+        ck_assert_ptr_nonnull(k);
+        ck_assert_uint_eq(k->id_len, lens[i]);
+        ck_assert_int_eq(memcmp(k->id, ids[i], lens[i]), 0);
+    }
+    /* another table gets another seed */
+    wsp_keytab other;
+    ck_assert_int_eq(wsp_keytab_init(&other), 0);
+    ck_assert(other.seed[0] != srv->keys.seed[0] || other.seed[1] != srv->keys.seed[1]);
+    free(other.buckets);
+    wsp_keytab_free(srv);
+    free(srv);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *su = suite_create("store");
@@ -1155,6 +1207,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, outbox_released_key_keeps_seq);
     tcase_add_test(tc, outbox_load_renumbers);
     tcase_add_test(tc, outbox_failed_commit_fails_its_pushes);
+    tcase_add_test(tc, keytab_seeded_against_flooding);
     suite_add_tcase(su, tc);
     return su;
 }
