@@ -486,9 +486,10 @@ static int read_wanted(wsp_wsconn *c)
         srv->st.output_paused++;
         if (!c->paused_logged) {   /* once per connection: a slow reader cycles */
             c->paused_logged = 1;
-            char res[96];
-            snprintf(res, sizeof(res), "output %zu bytes >= max_output: not reading", n);
-            wsp_log_ev(srv, WSP_LOG_WARN, "limit", c->id, c->key, 0, 0, res, NULL, 0);
+            char why[96];
+            int wl = snprintf(why, sizeof(why), "output %zu bytes >= max_output %zu", n, cap);
+            wsp_log_ev(srv, WSP_LOG_WARN, "limit", c->id, c->key, 0, 0, "reading paused",
+                       why, wl > 0 ? (size_t)wl : 0);
         }
     } else if (c->rd_paused && n <= cap / 2) {
         c->rd_paused = 0;
