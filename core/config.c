@@ -244,6 +244,14 @@ bad:
 
 /* strtod accepts "nan", "inf", hex floats and leading blanks; none of them
  * is a sensible number of seconds, so only plain decimal text is taken. */
+/* Seconds are turned into int64 milliseconds and timevals and added to
+ * clock readings: 10 ms to a year keeps every such conversion and sum far
+ * from overflow (ttl 1e300 made (int64_t)(ttl * 1000) undefined), and a
+ * timer resolves nothing shorter. */
+#define WSP_SECONDS_MIN 0.01
+#define WSP_SECONDS_MAX 31536000.0   /* 365 days */
+
+/* 0, -1 (not a positive number), -2 (out of range). */
 static int wsp_parse_seconds(const char *v, double *out)
 {
     char *end;
@@ -253,8 +261,10 @@ static int wsp_parse_seconds(const char *v, double *out)
         return -1;
     errno = 0;
     d = strtod(v, &end);
-    if (*end || errno || !isfinite(d) || d <= 0)
+    if (*end || (errno && errno != ERANGE) || isnan(d) || d <= 0)
         return -1;
+    if (errno == ERANGE || !isfinite(d) || d < WSP_SECONDS_MIN || d > WSP_SECONDS_MAX)
+        return -2;
     *out = d;
     return 0;
 }
@@ -390,10 +400,15 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
         }
         return wsp_set_str(field, value, o->name, errbuf, errlen);
     case WSP_OPT_SECONDS:
-        if (wsp_parse_seconds(value, field) != 0) {
+        switch (wsp_parse_seconds(value, field)) {
+        case -1:
             wsp_errf(errbuf, errlen,
                         "%s: expected a positive number of seconds, got \"%s\"",
                         o->name, value);
+            return WSP_ERR_OPTION;
+        case -2:
+            wsp_errf(errbuf, errlen, "%s: expected between 0.01 and 31536000 seconds "
+                     "(365 days), got \"%s\"", o->name, value);
             return WSP_ERR_OPTION;
         }
         return WSP_OK;

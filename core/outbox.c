@@ -337,6 +337,7 @@ static void conn_write_msg(wsp_wsconn *c, const wsp_msg *m, int replay)
     if (wsp_ws_add(c, m->frame, m->frame_len) < 0) {
         /* Not written: the connection goes (its Pongs must never cover a
          * message it did not get); the message stays for replay. */
+        c->oom = 1;
         wsp_ws_close(c, 1011, "out of memory");
         return;
     }

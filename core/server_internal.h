@@ -100,6 +100,7 @@ struct wsp_wsconn {
     uint8_t  free_queued;
     uint8_t  ping_waiting;           /* on the deferred-ping list */
     uint8_t  held;                   /* output held back by busy passes */
+    uint8_t  oom;                    /* closed because we ran out of memory */
     uint8_t  tls_rw;                 /* wss: a TLS read waits for the socket to be writable */
     uint8_t  rd_paused;              /* output over max_output: not read until it drains */
     uint8_t  paused_logged;          /* the pause was logged once for this connection */

@@ -144,7 +144,11 @@ static void queue_free(wsp_wsconn *c)
     if (c->free_queued) return;
     c->free_queued = 1;
     c->state = WS_DEAD;
-    c->dirty_next = NULL;
+    /* dirty_next stays: a connection still on the dirty or held list links
+     * the rest of it (clearing it cut the list, and the connections after
+     * it stayed marked dirty, never written again); the flush pass drops
+     * a dead one and wsp_ws_free_pending waits for it. */
+    if (!c->dirty) c->dirty_next = NULL;
     /* Reuse all_prev as the free-list link: it is unlinked from all_conns. */
     wsp_server *srv = c->srv;
     if (c->all_prev) c->all_prev->all_next = c->all_next; else srv->all_conns = c->all_next;
@@ -205,8 +209,10 @@ void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)
             wsp_log_write(srv->log, &r);
         }
     }
-    /* A stop is not a broken delivery; anything else is. */
-    wsp_outbox_unbind(c, !srv->stopping);
+    /* A stop is not a broken delivery, nor is our own allocation failure
+     * (no message tries are spent, so none is dropped, and no key freed,
+     * under a push or a replay still using them); anything else is. */
+    wsp_outbox_unbind(c, !srv->stopping && !c->oom);
     if (was_open && code) {
         uint8_t f[4];
         wsp_ws_add(c, f, wsp_ws_close_frame(f, code));
@@ -535,12 +541,12 @@ static void ws_read(evutil_socket_t fd, void *arg)
         if (c->state != WS_OPEN) return;
         size_t rest = (size_t)n - used;
         if (rest) {
-            if (in_reserve(c, rest) < 0) { wsp_ws_close(c, 1011, "oom"); return; }
+            if (in_reserve(c, rest) < 0) { c->oom = 1; wsp_ws_close(c, 1011, "oom"); return; }
             memcpy(c->in, srv->rbuf + used, rest);
             c->in_len = rest;
         }
     } else {
-        if (in_reserve(c, c->in_len + (size_t)n) < 0) { wsp_ws_close(c, 1011, "oom"); return; }
+        if (in_reserve(c, c->in_len + (size_t)n) < 0) { c->oom = 1; wsp_ws_close(c, 1011, "oom"); return; }
         memcpy(c->in + c->in_len, srv->rbuf, (size_t)n);
         c->in_len += (size_t)n;
         handle_frames(c, c->in, c->in_len, &used);

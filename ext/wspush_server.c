@@ -495,8 +495,9 @@ ZEND_METHOD(WsPush_Server, poll)
         Z_PARAM_DOUBLE(timeout)
     ZEND_PARSE_PARAMETERS_END();
 
-    if (!(timeout >= 0.0)) {   /* also rejects NAN */
-        zend_argument_value_error(1, "must be greater than or equal to 0");
+    if (!(timeout >= 0.0) || timeout > 86400.0) {   /* also rejects NAN; the deadline
+                                                       * is computed in integer ns */
+        zend_argument_value_error(1, "must be between 0 and 86400 seconds");
         RETURN_THROWS();
     }
     if (!(srv = wspush_server_get(ZEND_THIS))) {

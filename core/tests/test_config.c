@@ -124,6 +124,18 @@ START_TEST(bad_values)
     for (size_t i = 0; i < sizeof(bad_seconds) / sizeof(*bad_seconds); i++)
         ck_assert_msg(set("ttl", bad_seconds[i]) == WSP_ERR_OPTION, "ttl %s", bad_seconds[i]);
 
+    /* Issue 13, defect 7: seconds are bounded (ms arithmetic must not
+     * overflow: ttl 1e300 expired everything at once). */
+    static const char *const out_of_range[] = { "1e300", "1e20", "31536001", "0.001", "1e-300" };
+    for (size_t i = 0; i < sizeof(out_of_range) / sizeof(*out_of_range); i++) {
+        ck_assert_msg(set("ttl", out_of_range[i]) == WSP_ERR_OPTION, "ttl %s", out_of_range[i]);
+        ck_assert_msg(strstr(err, "expected between 0.01 and 31536000 seconds") != NULL, "%s", err);
+    }
+    ck_assert_int_eq(set("heartbeat_timeout", "1e16"), WSP_ERR_OPTION);
+    ck_assert_int_eq(set("ttl", "31536000"), WSP_OK);
+    ck_assert(cfg.ttl == 31536000);
+    ck_assert_int_eq(set("ping_fallback_after", "0.01"), WSP_OK);
+
     static const char *const bad_counts[] = { "", "0", "-3", "1.5", "2147483648", "5x" };
     for (size_t i = 0; i < sizeof(bad_counts) / sizeof(*bad_counts); i++)
         ck_assert_msg(set("queue_limit", bad_counts[i]) == WSP_ERR_OPTION, "%s", bad_counts[i]);
