@@ -138,6 +138,7 @@ pecl_install() {
   run_phpt "$so" WSPUSH_SO="$so" && rm -rf "$dir"
 }
 
+crash_loop()    { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/fault/crashloop.py --kills 10; }
 python_client() { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_websockets.py; }
 ops_tests()     { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_ops.py; }
 wss_clients()   { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/python/test_wss.py; }
@@ -153,6 +154,7 @@ step "JSON differential test vs PHP" json_diff
 step "phpt" phpt_plain
 [ -z "${WSPUSH_QUICK:-}" ] && step "phpt (ASan+UBSan)" phpt_asan
 step "python3-websockets client" python_client
+step "crash loop (kill -9, 10 times)" crash_loop
 step "wss:// clients (python ssl, Chromium)" wss_clients
 step "pecl package + install + phpt" pecl_install
 step "README commands (serve, test, deps elevation)" bash tests/readme/commands.sh

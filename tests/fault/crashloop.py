@@ -69,8 +69,12 @@ def free_port(rng):
     raise RuntimeError("no free port")
 
 
+SERVERS = []   # every server started, killed at exit (run_guarded)
+
+
 class Server:
     def __init__(self, args, ws_port, push_port, data_dir, log_file):
+        SERVERS.append(self)
         self.args = args
         self.ws_port, self.push_port = ws_port, push_port
         self.data_dir, self.log_file = data_dir, log_file
@@ -470,6 +474,15 @@ async def main_async(args):
     return 0
 
 
+async def run_guarded(args):
+    """main_async, and no server outlives the test whatever happens."""
+    try:
+        return await main_async(args)
+    finally:
+        for srv in SERVERS:
+            await srv.kill9()
+
+
 async def started(server):
     """Wait for the listening line of a start not waited for."""
     try:
@@ -497,7 +510,7 @@ def main():
         ap.error("everysec/off answer before the push is durable: nothing to check after kill -9")
     if not os.path.exists(os.path.join(ROOT, "modules", "wspush.so")):
         ap.error("build the extension first: bash scripts/build.sh")
-    return asyncio.run(main_async(args))
+    return asyncio.run(run_guarded(args))
 
 
 if __name__ == "__main__":
