@@ -40,9 +40,8 @@ static void close_with_reason(wsp_wsconn *c, uint16_t code, const char *reason)
     f[3] = (uint8_t)(code & 0xff);
     memcpy(f + 4, reason, rn);
     wsp_ws_add(c, f, 4 + rn);
-    char why[160];
-    snprintf(why, sizeof(why), "%s (%u)", reason, code);
-    wsp_ws_close(c, 0, why);   /* 0: the frame above is the Close */
+    c->state = WS_HANDSHAKE;   /* so wsp_ws_close adds no second Close; it logs the code */
+    wsp_ws_close(c, code, reason);
 }
 
 static void refuse(wsp_wsconn *c, const char *reason, const char *content, size_t content_len)
