@@ -97,6 +97,8 @@ static const wsp_metric_row wsp_metric_rows[] = {
         "Events for Server::poll dropped because nobody polled"),
     ROW("wspush_store_errors_total", "", M_COUNTER, M_U64, store_errors,
         "Pushes refused because the store could not take them"),
+    ROW("wspush_store_load_renumbered_total", "", M_COUNTER, M_U64, load_renumbered,
+        "Records loaded at start whose sequence was not above their key's previous one"),
     ROW("wspush_auth_refused_total", "what=\"push_token\"", M_COUNTER, M_U64, push_auth_failed, REFUSED),
     ROW("wspush_auth_refused_total", "what=\"ws_signature\"", M_COUNTER, M_U64, ws_auth_refused, REFUSED),
     ROW("wspush_auth_refused_total", "what=\"origin\"", M_COUNTER, M_U64, origin_refused, REFUSED),
