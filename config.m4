@@ -34,6 +34,13 @@ PHP_ARG_WITH([wspush-openssl], [for the OpenSSL prefix],
 PHP_ARG_WITH([wspush-lmdb], [for the LMDB prefix],
   [AS_HELP_STRING([--with-wspush-lmdb=DIR], [WsPush: LMDB installed in DIR (default: the system paths)])],
   [no], [no])
+dnl The Redis store (store = redis://, cluster mode, docs/cluster.md) needs
+dnl hiredis with its libevent adapter: built when found, unless disabled.
+PHP_ARG_WITH([wspush-redis],
+  [whether to build the WsPush Redis store],
+  [AS_HELP_STRING([--without-wspush-redis],
+    [Build WsPush without the Redis store (cluster mode); by default it is built when hiredis is found, and --with-wspush-redis makes a missing hiredis an error])],
+  [auto], [no])
 
 if test "$PHP_WSPUSH" != "no"; then
   PKG_PROG_PKG_CONFIG
@@ -103,6 +110,25 @@ if test "$PHP_WSPUSH" != "no"; then
     fi
   fi
 
+  dnl Redis store (store = redis://, cluster mode, docs/cluster.md): hiredis
+  dnl with its libevent adapter; built when found unless --without-wspush-redis.
+  if test "$PHP_WSPUSH_REDIS" != "no"; then
+    AC_MSG_CHECKING([for hiredis with its libevent adapter (Redis store)])
+    wsp_hiredis_inc=`$PKG_CONFIG --variable=includedir hiredis 2>/dev/null`
+    dnl includedir is .../include/hiredis (0.14) or .../include (1.x)
+    if $PKG_CONFIG --exists hiredis && { test -f "$wsp_hiredis_inc/adapters/libevent.h" \
+         || test -f "$wsp_hiredis_inc/hiredis/adapters/libevent.h"; }; then
+      AC_MSG_RESULT([found $($PKG_CONFIG --modversion hiredis)])
+      WSP_PKGS="$WSP_PKGS hiredis"
+      WSP_FEATURE_CFLAGS="$WSP_FEATURE_CFLAGS -DWSP_HAVE_HIREDIS"
+      wsp_features="$wsp_features redis"
+    elif test "$PHP_WSPUSH_REDIS" = "yes"; then
+      AC_MSG_RESULT([no])
+      AC_MSG_ERROR([--with-wspush-redis: hiredis not found by pkg-config (Debian: apt-get install libhiredis-dev)])
+    else
+      AC_MSG_RESULT([no: building without the Redis store])
+    fi
+  fi
   WSP_CFLAGS=`$PKG_CONFIG --cflags $WSP_PKGS`
   WSP_LIBS=`$PKG_CONFIG --libs $WSP_PKGS`
   PHP_EVAL_INCLINE($WSP_CFLAGS)

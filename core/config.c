@@ -18,6 +18,7 @@
 
 #include "wsp.h"
 #include "store.h"
+#include "cluster.h"
 #include "errbuf.h"
 
 /* Upper bound for the byte-size options. A frame, a push line or an output
@@ -441,6 +442,9 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
                          names, value);
             return WSP_ERR_OPTION;
         }
+        if (wsp_store_find(value) == &wsp_store_redis_ops
+            && wsp_cluster_check_url(value, errbuf, errlen) != 0)
+            return WSP_ERR_OPTION;
         return wsp_set_str(field, value, o->name, errbuf, errlen);
     case WSP_OPT_DIR:
         if (!*value) {

@@ -177,10 +177,22 @@ wsp_keyrec *wsp_key_get(wsp_server *srv, const char *id, size_t id_len)
  * stored record of it is left: until the store has applied its removes,
  * the key stays as a ghost that keeps its sequence (store.h, defect 1 of
  * issue 13: a re-created key's seq 1 loaded after an older record's seq 5
- * was dropped at load). */
+ * was dropped at load). In cluster mode the mirror goes with the key's last
+ * connection here: Redis keeps the outbox and the sequence. */
+static void msg_unlink(wsp_server *srv, wsp_msg *m);
+static void msg_free(wsp_server *srv, wsp_msg *m);
+
 void wsp_key_maybe_release(wsp_server *srv, wsp_keyrec *k)
 {
-    if (k->conns || k->head || k->ghost) return;
+    if (k->conns || k->ghost) return;
+    if (srv->cluster) {
+        while (k->head) {
+            wsp_msg *m = k->head;
+            msg_unlink(srv, m);
+            msg_free(srv, m);
+        }
+    }
+    if (k->head) return;
     wsp_keytab *t = &srv->keys;
     t->count--;
     ghosts_reap(srv);
@@ -369,7 +381,7 @@ static void conn_fell_behind(wsp_wsconn *c, uint64_t missed_to)
 void wsp_outbox_pump(wsp_wsconn *c)
 {
     wsp_keyrec *k = c->key;
-    if (!k || c->state != WS_OPEN) return;
+    if (!k || c->state != WS_OPEN || k->cl_loading) return;
     wsp_msg *m = k->head;
     while (m && m->seq < c->cursor) m = m->next;
     uint64_t next = m ? m->seq : k->next_seq;   /* the next it can be written */
@@ -386,6 +398,24 @@ void wsp_outbox_pump(wsp_wsconn *c)
     }
     if (first)
         wsp_log_ev(c->srv, WSP_LOG_INFO, "replay", c->id, k, first, last, "written", NULL, 0);
+    if (k->cl_unlive && conn_live(c)) {
+        k->cl_unlive = 0;   /* drained: pushes to the key are "ok" again */
+        wsp_cluster_set_live(c->srv, k, 1);
+    }
+}
+
+/* Write a message just appended to every live connection of its key.
+ * Returns 1 when at least one took it. */
+static int deliver_new(wsp_keyrec *k, const wsp_msg *m)
+{
+    int written = 0;
+    for (wsp_wsconn *c = k->conns; c; c = c->key_next) {
+        if (!conn_live(c)) continue;
+        if (c->cursor == m->seq) conn_write_msg(c, m, 0);
+        else wsp_outbox_pump(c);   /* behind: replay first, in order */
+        if (c->written_upto >= m->seq) written = 1;
+    }
+    return written;
 }
 
 int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
@@ -393,6 +423,7 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
 {
     *written = 0;
     *ticket = 0;
+    if (srv->cluster) return WSP_ERR_STORE;   /* cluster.c pushes through Redis */
     wsp_keyrec *k = wsp_key_get(srv, key->id, key->id_len);
     if (!k) return WSP_ERR_NOMEM;
     int64_t now = wsp_now_ms(srv);
@@ -418,12 +449,7 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
     }
     wsp_metrics_commit_begin(&srv->ops, *ticket);
     /* Delivery never waits on the store: write now, reply after commit. */
-    for (wsp_wsconn *c = k->conns; c; c = c->key_next) {
-        if (!conn_live(c)) continue;
-        if (c->cursor == seq) conn_write_msg(c, m, 0);
-        else wsp_outbox_pump(c);   /* behind: replay first, in order */
-        if (c->written_upto >= seq) *written = 1;
-    }
+    *written = deliver_new(k, m);
     /* queue_limit: the oldest goes (it may be this very message's elder
      * that some connection is still reading: it was written, so not lost to
      * that connection, but no longer replayable). */
@@ -513,6 +539,13 @@ void wsp_outbox_bind(wsp_wsconn *c, wsp_keyrec *k)
     k->conns = c;
     k->nconns++;
     c->srv->nbound++;
+    if (c->srv->cluster && !k->cl_attached) {
+        /* First connection of the key here: load its outbox from Redis. */
+        k->cl_attached = 1;
+        wsp_cluster_attach(c->srv, k);
+    }
+    /* Loading: positions are set when the backlog is in (mirror_loaded). */
+    if (k->cl_loading) return;
     /* Start at the head: every unconfirmed message, in order. */
     c->cursor = k->head ? k->head->seq : k->next_seq;
     c->written_upto = c->confirmed_upto = c->pinged_upto = c->cursor - 1;
@@ -529,6 +562,14 @@ void wsp_outbox_unbind(wsp_wsconn *c, int broken)
     k->nconns--;
     srv->nbound--;
     c->key = NULL;
+    if (srv->cluster) {
+        /* Tries are counted in Redis, where every node sees them. */
+        if (broken && c->written_upto > c->confirmed_upto && !k->cl_loading)
+            wsp_cluster_retry(srv, k, c->confirmed_upto + 1, c->written_upto);
+        if (!k->conns) wsp_cluster_detach(srv, k);
+        wsp_key_maybe_release(srv, k);
+        return;
+    }
     if (broken && c->written_upto > c->confirmed_upto) {
         /* Everything written and not confirmed stays for replay; each such
          * delivery counts as a try, and a message out of tries is poison. */
@@ -562,6 +603,8 @@ void wsp_outbox_unbind(wsp_wsconn *c, int broken)
 void wsp_outbox_confirm(wsp_wsconn *c, uint64_t upto, const char *how)
 {
     wsp_keyrec *k = c->key;
+    /* Loading after a Redis outage: positions restart when it is in. */
+    if (k && k->cl_loading) return;
     if (upto > c->written_upto) upto = c->written_upto;
     if (upto <= c->confirmed_upto) return;
     c->confirmed_upto = upto;
@@ -586,18 +629,120 @@ void wsp_outbox_confirm(wsp_wsconn *c, uint64_t upto, const char *how)
     if (!n) return;
     srv->st.confirmed += n;
     store_remove(srv, k, refs, nrefs);
+    if (srv->cluster) wsp_cluster_confirm(srv, k, upto);
     wsp_log_ev(srv, WSP_LOG_INFO, "confirm", c->id, k, first, upto, how, NULL, 0);
 }
 
 /* ttl: the global list is in push order, so only expired messages are visited. */
 void wsp_outbox_expire(wsp_server *srv)
 {
+    if (srv->cluster) return;   /* Redis' clock decides (cluster.c) */
     ghosts_reap(srv);
     int64_t limit = wsp_now_ms(srv) - (int64_t)(srv->cfg.ttl * 1000.0);
     while (srv->g_head && srv->g_head->push_ms <= limit) {
         wsp_keyrec *k = srv->g_head->key;
         msg_drop(srv, srv->g_head, "ttl", &srv->st.expired);
         wsp_key_maybe_release(srv, k);
+    }
+}
+
+/* ---- cluster mode: the mirror of a key's outbox in Redis ---- */
+
+static void mirror_clear(wsp_server *srv, wsp_keyrec *k)
+{
+    while (k->head) {
+        wsp_msg *m = k->head;
+        msg_unlink(srv, m);
+        msg_free(srv, m);
+    }
+}
+
+void wsp_outbox_mirror_begin(wsp_server *srv, wsp_keyrec *k)
+{
+    /* (Re)load from scratch: after an outage Redis is the only truth (it
+     * may even have restarted without its data, sequences anew). */
+    mirror_clear(srv, k);
+    k->cl_loading = 1;
+    k->cl_unlive = 0;   /* attach marks the node live */
+    k->cl_gen++;
+    k->cl_floor = 0;
+    k->next_seq = 1;
+}
+
+void wsp_outbox_mirror_add(wsp_server *srv, wsp_keyrec *k, uint64_t seq, int64_t push_ms,
+                           const char *payload, size_t len)
+{
+    if (seq <= k->cl_floor || (k->tail && seq <= k->tail->seq)) return;   /* seen */
+    if (!k->cl_loading) {
+        if (seq < k->next_seq) return;
+        if (seq > k->next_seq) {
+            /* A notice went missing: reload the key (this one is buffered). */
+            wsp_cluster_attach(srv, k);
+        }
+    }
+    wsp_msg *m = msg_new(srv, k, seq, push_ms, 0, payload, len);
+    if (!m) { wsp_cluster_attach(srv, k); return; }   /* reload later, lose nothing */
+    msg_append(srv, k, m);
+    k->next_seq = seq + 1;
+    if (!k->cl_loading && !deliver_new(k, m) && !k->cl_unlive) {
+        /* Every connection here is over its output cap: until one drains,
+         * this node does not make a push to the key "ok". */
+        k->cl_unlive = 1;
+        wsp_cluster_set_live(srv, k, 0);
+    }
+}
+
+void wsp_outbox_mirror_trim(wsp_server *srv, wsp_keyrec *k, uint64_t upto)
+{
+    if (upto > k->cl_floor) k->cl_floor = upto;
+    while (k->head && k->head->seq <= upto) {
+        wsp_msg *m = k->head;
+        msg_unlink(srv, m);
+        msg_free(srv, m);
+    }
+}
+
+void wsp_outbox_mirror_remove(wsp_server *srv, wsp_keyrec *k, uint64_t seq)
+{
+    for (wsp_msg *m = k->head; m && m->seq <= seq; m = m->next)
+        if (m->seq == seq) { msg_unlink(srv, m); msg_free(srv, m); return; }
+}
+
+void wsp_outbox_mirror_loaded(wsp_server *srv, wsp_keyrec *k, const wsp_mirror_entry *e,
+                              size_t n, uint64_t next_seq)
+{
+    /* Messages published while the backlog was on its way are buffered in
+     * the mirror: take them out, put the backlog first, then those of them
+     * the backlog did not already hold. */
+    wsp_msg *buf = NULL, **tailp = &buf;
+    while (k->head) {
+        wsp_msg *m = k->head;
+        msg_unlink(srv, m);
+        m->next = NULL;
+        *tailp = m;
+        tailp = &m->next;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].seq <= k->cl_floor || (k->tail && e[i].seq <= k->tail->seq)) continue;
+        wsp_msg *m = msg_new(srv, k, e[i].seq, e[i].push_ms, 0, e[i].payload, e[i].len);
+        if (!m) break;   /* the rest is replayed by the next attach */
+        msg_append(srv, k, m);
+    }
+    while (buf) {
+        wsp_msg *m = buf;
+        buf = m->next;
+        m->next = m->g_next = NULL;
+        if (m->seq > k->cl_floor && (!k->tail || m->seq > k->tail->seq)) msg_append(srv, k, m);
+        else msg_free(srv, m);
+    }
+    k->next_seq = k->tail && k->tail->seq + 1 > next_seq ? k->tail->seq + 1 : next_seq;
+    k->cl_loading = 0;
+    /* Every connection of the key starts at the head, as on a bind. */
+    uint64_t start = k->head ? k->head->seq : k->next_seq;
+    for (wsp_wsconn *c = k->conns; c; c = c->key_next) {
+        c->cursor = start;
+        c->written_upto = c->confirmed_upto = c->pinged_upto = start - 1;
+        wsp_outbox_pump(c);
     }
 }
 

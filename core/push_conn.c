@@ -25,6 +25,8 @@ static void push_free(wsp_pushconn *p)
     if (p->prev) p->prev->next = p->next; else srv->push_conns = p->next;
     if (p->next) p->next->prev = p->prev;
     bufferevent_free(p->bev);
+    for (size_t i = 0; i < p->pend_len; i++)   /* cluster replies nobody will read */
+        wsp_pending_put(p->pending[(p->pend_head + i) % p->pend_cap].pend);
     if (p->pending != p->pend_inline) free(p->pending);
     free(p->part);
     free(p);
@@ -39,6 +41,7 @@ static uint64_t durable_now(wsp_server *srv)
 
 static const char *reply_text(wsp_server *srv, const wsp_reply *r)
 {
+    if (r->pend) return r->pend->text;
     if (r->ticket && wsp_ticket_failed(srv, r->ticket)) return R_FAIL;
     return r->text;
 }
@@ -61,17 +64,18 @@ static int reply_reserve(wsp_pushconn *p)
     return 0;
 }
 
-/* Needs a slot reserved by reply_reserve. */
-static void reply(wsp_pushconn *p, uint64_t ticket, const char *text)
+/* Needs a slot reserved by reply_reserve. pend (cluster mode): the reply
+ * Redis decides; its reference moves here. */
+static void reply(wsp_pushconn *p, uint64_t ticket, const char *text, wsp_pending *pend)
 {
     wsp_server *srv = p->srv;
-    if (p->pend_len == 0 && (ticket == 0 || ticket <= durable_now(srv))) {
-        wsp_reply r = { ticket, text };
+    if (p->pend_len == 0 && !pend && (ticket == 0 || ticket <= durable_now(srv))) {
+        wsp_reply r = { ticket, text, NULL };
         const char *t = reply_text(srv, &r);
         bufferevent_write(p->bev, t, strlen(t));
         return;
     }
-    p->pending[(p->pend_head + p->pend_len) % p->pend_cap] = (wsp_reply){ ticket, text };
+    p->pending[(p->pend_head + p->pend_len) % p->pend_cap] = (wsp_reply){ ticket, text, pend };
     p->pend_len++;
 }
 
@@ -100,8 +104,10 @@ static int release(wsp_pushconn *p, uint64_t durable)
     while (p->pend_len) {
         wsp_reply *r = &p->pending[p->pend_head];
         if (r->ticket && r->ticket > durable) break;
+        if (r->pend && !r->pend->text) break;   /* Redis has not answered yet */
         const char *t = reply_text(p->srv, r);
         bufferevent_write(p->bev, t, strlen(t));
+        wsp_pending_put(r->pend);
         p->pend_head = (p->pend_head + 1) % p->pend_cap;
         p->pend_len--;
     }
@@ -122,11 +128,13 @@ void wsp_push_release_replies(wsp_server *srv)
     }
 }
 
-/* One line -> "ok" / "queued" / "fail" (text) and the store ticket. */
+/* One line -> "ok" / "queued" / "fail" (text) and the store ticket; in
+ * cluster mode NULL and *pend. */
 const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
-                                 uint64_t *ticket)
+                                 uint64_t *ticket, wsp_pending **pend)
 {
     *ticket = 0;
+    *pend = NULL;
     srv->st.push_lines++;
     wsp_push_msg m;
     wsp_push_fail f = wsp_push_line_parse(line, len, &m);
@@ -141,6 +149,17 @@ const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
                        n < 0 ? 0 : (size_t)n >= sizeof(buf) ? sizeof(buf) - 1 : (size_t)n);
         }
         return R_FAIL;
+    }
+    if (srv->cluster) {
+        /* Redis decides ok / queued (cluster.c counts and logs it). */
+        *pend = wsp_cluster_push(srv, &m.key, m.payload, m.payload_len);
+        if (!*pend) {
+            srv->st.push_fail++;
+            wsp_log_ev(srv, WSP_LOG_WARN, "push", 0, NULL, 0, 0, "fail (redis unreachable)",
+                       line, len > 200 ? 200 : len);
+        }
+        wsp_push_msg_free(&m);
+        return *pend ? NULL : R_FAIL;
     }
     int written = 0;
     int rc = wsp_outbox_push(srv, &m.key, m.payload, m.payload_len, &written, ticket);
@@ -167,7 +186,7 @@ static int push_auth(wsp_pushconn *p, const char *line, size_t len)
 
     if (is_auth && (!tok || wsp_secret_equal(line + 5, len - 5, tok, strlen(tok)))) {
         p->authed = 1;
-        reply(p, 0, R_OK);
+        reply(p, 0, R_OK, NULL);
         return 1;
     }
     if (!tok) {
@@ -178,7 +197,7 @@ static int push_auth(wsp_pushconn *p, const char *line, size_t len)
     wsp_log_ev(srv, WSP_LOG_WARN, "auth", 0, NULL, 0, 0, "fail",
                is_auth ? "wrong push token" : "no AUTH line first (push_token is set)",
                is_auth ? 16 : 38);
-    reply(p, 0, R_FAIL);
+    reply(p, 0, R_FAIL, NULL);
     p->closing = 1;
     bufferevent_disable(p->bev, EV_READ);
     return -1;
@@ -261,8 +280,9 @@ static int handle_input(wsp_pushconn *p)
             if (a > 0) { line_done(p, in, len); continue; }
         }
         uint64_t ticket;
-        const char *r = wsp_push_handle_line(srv, line, ll, &ticket);
-        reply(p, ticket, r);
+        wsp_pending *pend;
+        const char *r = wsp_push_handle_line(srv, line, ll, &ticket, &pend);
+        reply(p, ticket, r, pend);
         line_done(p, in, len);
     }
     /* Send the replies now rather than on the next loop pass: the backend
@@ -289,7 +309,7 @@ too_long:
     srv->st.push_lines++;
     srv->st.push_fail++;
     wsp_log_ev(srv, WSP_LOG_WARN, "push", 0, NULL, 0, 0, "fail", "line too long", 13);
-    reply(p, 0, R_FAIL);
+    reply(p, 0, R_FAIL, NULL);
     p->closing = 1;
     part_reset(p);
     evbuffer_drain(in, evbuffer_get_length(in));
@@ -392,6 +412,7 @@ void wsp_push_close_all(wsp_server *srv)
         release(p, d);
         while (p->pend_len) {   /* tickets the store never made durable */
             bufferevent_write(p->bev, R_FAIL, 5);
+            wsp_pending_put(p->pending[p->pend_head].pend);
             p->pend_head = (p->pend_head + 1) % p->pend_cap;
             p->pend_len--;
         }

@@ -147,7 +147,7 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
     wsp_ws_free_pending(srv);
 }
 
-static void cmd_finish(wsp_server *srv, wsp_cmd *c)
+void wsp_cmd_finish(wsp_server *srv, wsp_cmd *c)
 {
     pthread_mutex_lock(&srv->cmd_mu);
     c->done = 1;
@@ -164,14 +164,31 @@ static void release_waiting_cmds(wsp_server *srv, int final)
     wsp_cmd **pp = &srv->wait_head;
     while (*pp) {
         wsp_cmd *c = *pp;
-        if (c->ticket <= d || final) {
+        if (c->pend && (c->pend->text || final)) {
+            /* Cluster mode: Redis decided (or the server stops first). */
+            *pp = c->next;
+            const char *t = c->pend->text ? c->pend->text : "fail\n";
+            c->pend->cmd = NULL;
+            wsp_pending_put(c->pend);
+            c->pend = NULL;
+            if (t[0] == 'f') {
+                c->rc = c->type == CMD_PUSH ? WSP_ERR_STORE : WSP_OK;
+                c->reply = "fail";
+                wsp_errf(c->err, c->errlen, "push not stored: Redis did not take it");
+            } else {
+                c->rc = WSP_OK;
+                c->queued = t[0] == 'q';
+                c->reply = t[0] == 'q' ? "queued" : "ok";
+            }
+            wsp_cmd_finish(srv, c);
+        } else if (!c->pend && (c->ticket <= d || final)) {
             *pp = c->next;
             if (c->ticket && (wsp_ticket_failed(srv, c->ticket) || c->ticket > d)) {
                 c->rc = WSP_ERR_STORE;
                 c->reply = "fail";
                 wsp_errf(c->err, c->errlen, "push not stored: the store reported an error");
             }
-            cmd_finish(srv, c);
+            wsp_cmd_finish(srv, c);
         } else {
             pp = &c->next;
         }
@@ -224,23 +241,36 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
                 body_len = pm.payload_len;
             }
         }
-        c->rc = wsp_outbox_push(srv, &key, body, body_len, &written, &c->ticket);
+        if (srv->cluster) {
+            c->pend = wsp_cluster_push(srv, &key, body, body_len);
+            c->rc = c->pend ? WSP_OK : WSP_ERR_STORE;
+            if (c->pend) c->pend->cmd = c;
+            else srv->st.push_fail++;
+        } else {
+            c->rc = wsp_outbox_push(srv, &key, body, body_len, &written, &c->ticket);
+        }
         if (have_pm) wsp_push_msg_free(&pm);
         wsp_key_free(&key);
         if (c->rc != WSP_OK) {
+            if (srv->cluster) {
+                wsp_errf(c->err, c->errlen, "push not stored: Redis is unreachable");
+                break;
+            }
             srv->st.push_fail++;
             wsp_errf(c->err, c->errlen, "push not stored: store error");
             break;
         }
+        if (c->pend) break;   /* counted and answered when Redis is */
         if (written) srv->st.push_ok++; else srv->st.push_queued++;
         c->queued = !written;
         c->reply = written ? "ok" : "queued";
         break;
     }
     case CMD_PUSH_LINE: {
-        const char *r = wsp_push_handle_line(srv, c->a, c->a_len, &c->ticket);
-        c->reply = r[0] == 'o' ? "ok" : r[0] == 'q' ? "queued" : "fail";
+        const char *r = wsp_push_handle_line(srv, c->a, c->a_len, &c->ticket, &c->pend);
         c->rc = WSP_OK;
+        if (c->pend) { c->pend->cmd = c; break; }
+        c->reply = r[0] == 'o' ? "ok" : r[0] == 'q' ? "queued" : "fail";
         break;
     }
     case CMD_ONLINE: {
@@ -250,22 +280,29 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
             wsp_keyrec *k = wsp_key_find(srv, key.id, key.id_len);
             for (wsp_wsconn *w = k ? k->conns : NULL; w; w = w->key_next)
                 if (w->state == WS_OPEN) { c->rc = 1; break; }
+            /* Cluster: any live node (answered when Redis is; this node's
+             * answer stands if Redis is unreachable). */
+            int deferred = !c->rc && srv->cluster
+                           && wsp_cluster_online(srv, c, key.id, key.id_len);
             wsp_key_free(&key);
+            if (deferred) return;
         }
         break;
     }
     case CMD_STATS:
         wsp_stats_collect(srv, c->stats);   /* metrics.c: the same numbers as /metrics */
         c->rc = WSP_OK;
+        /* Cluster: outbox and totals from Redis, answered when it is. */
+        if (srv->cluster && wsp_cluster_stats(srv, c)) return;
         break;
     }
-    if ((c->type == CMD_PUSH || c->type == CMD_PUSH_LINE) && c->ticket
-        && c->ticket > srv->durable_seen) {
+    if ((c->type == CMD_PUSH || c->type == CMD_PUSH_LINE)
+        && (c->pend || (c->ticket && c->ticket > srv->durable_seen))) {
         c->next = srv->wait_head;    /* answered when the store commits */
         srv->wait_head = c;
         return;
     }
-    cmd_finish(srv, c);
+    wsp_cmd_finish(srv, c);
 }
 
 static void cmd_cb(evutil_socket_t fd, short what, void *arg)
@@ -291,7 +328,7 @@ static int drained(wsp_server *srv)
         if (c->state == WS_OPEN && c->key && c->written_upto > c->confirmed_upto
             && !c->fallback)
             return 0;
-    return wsp_push_idle(srv) && srv->wait_head == NULL;
+    return wsp_push_idle(srv) && srv->wait_head == NULL && wsp_cluster_idle(srv);
 }
 
 /* How long, after the drain, the 1001 closes and the replies to push lines
@@ -529,6 +566,10 @@ static void teardown(wsp_server *srv)
     /* The store first: its close reports every queued change durable or
      * failed, so each waiting push reply and call gets its true answer. */
     if (srv->store) { srv->store_ops->close(srv->store); srv->store = NULL; }
+    /* Cluster mode: closing Redis answers every push in flight ("fail" when
+     * Redis never did); before the events and keys go, which its callbacks
+     * may still touch. */
+    wsp_cluster_close(srv);
     wsp_durable_take(srv);
     wsp_push_close_all(srv);
     release_waiting_cmds(srv, 1);
@@ -606,9 +647,13 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     }
     if (wsp_durable_init(srv) != 0) goto fail;
     wsp_store_conf sconf = { srv->cfg.store, srv->cfg.data_dir, srv->cfg.fsync };
-    srv->store = srv->store_ops->open(&sconf, store_durable, srv, errbuf, errlen);
-    if (!srv->store) { rc = WSP_ERR_STORE; goto fail; }
-    if (srv->store_ops->load(srv->store, wsp_outbox_load_cb, srv) != 0) {
+    if (srv->store_ops == &wsp_store_redis_ops) {
+        /* Cluster mode: Redis holds the outboxes (cluster.c); no local store. */
+        if (wsp_cluster_open(srv, errbuf, errlen) != 0) { rc = WSP_ERR_STORE; goto fail; }
+    } else if (!(srv->store = srv->store_ops->open(&sconf, store_durable, srv, errbuf, errlen))) {
+        rc = WSP_ERR_STORE;
+        goto fail;
+    } else if (srv->store_ops->load(srv->store, wsp_outbox_load_cb, srv) != 0) {
         char why[200] = "";
         if (srv->store_ops->last_error) srv->store_ops->last_error(srv->store, why, sizeof(why));
         wsp_errf(errbuf, errlen, "cannot load the store in %s: %s", srv->cfg.data_dir,

@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "store.h"
 #include "ws_frame.h"
+#include "cluster.h"
 
 struct ssl_st;
 struct ssl_ctx_st;
@@ -70,6 +71,12 @@ struct wsp_keyrec {
     uint64_t rm_ticket;
     wsp_keyrec *ghost_next, *ghost_prev;
     int ghost;
+    /* cluster mode (cluster.c): the outbox above mirrors Redis */
+    uint8_t  cl_attached;              /* this node joined the key's presence */
+    uint8_t  cl_loading;               /* backlog on its way: buffer, write nothing */
+    uint8_t  cl_unlive;                /* told Redis: no live connection here (caps) */
+    uint32_t cl_gen;                   /* attach generation (stale replies ignored) */
+    uint64_t cl_floor;                 /* everything <= this is gone from Redis */
 };
 
 typedef struct wsp_keytab {
@@ -133,6 +140,7 @@ struct wsp_wsconn {
 typedef struct wsp_reply {
     uint64_t ticket;
     const char *text;                /* "ok\n" / "queued\n" / "fail\n" */
+    wsp_pending *pend;               /* cluster: text decided by Redis, or NULL */
 } wsp_reply;
 
 #define WSP_PUSH_INLINE_REPLIES 8
@@ -174,6 +182,7 @@ typedef struct wsp_cmd {
     const char *b; size_t b_len;     /* payload */
     /* results */
     int rc; int queued; const char *reply; uint64_t ticket;
+    wsp_pending *pend;               /* cluster push: answered when Redis is */
     wsp_stats *stats;
     char *err; size_t errlen;
     int done;
@@ -197,6 +206,7 @@ struct wsp_server {
     wsp_log *log;
     const wsp_store_ops *store_ops;
     wsp_store *store;
+    wsp_cluster *cluster;            /* store = redis://: cluster mode (store is NULL) */
     /* The store's answers (durable.c): the store thread reports under
      * durable_mu; the loop takes them and answers replies by durable_seen
      * and the failed ranges. */
@@ -264,6 +274,7 @@ void wsp_fork_unregister(wsp_server *srv);   /* teardown */
 /* server.c */
 int64_t wsp_now_ms(wsp_server *srv);
 void wsp_schedule_flush(wsp_server *srv);
+void wsp_cmd_finish(wsp_server *srv, wsp_cmd *c);   /* answer a PHP call */
 void wsp_emit_event(wsp_server *srv, wsp_event_type type, uint64_t conn_id,
                     const wsp_keyrec *key, const char *data, size_t data_len);
 void wsp_log_ev(wsp_server *srv, wsp_log_level lvl, const char *event, uint64_t conn,
@@ -312,12 +323,14 @@ int  wsp_ws_key_ok(wsp_wsconn *c, const wsp_key *key);
 void wsp_push_accept(wsp_server *srv, evutil_socket_t fd);
 void wsp_push_release_replies(wsp_server *srv);
 void wsp_push_close_all(wsp_server *srv);      /* at teardown, after the store closed */
+/* Graceful stop: read no more push lines (those read are still answered). */
 void wsp_push_stop_reading(wsp_server *srv);
 int  wsp_push_idle(wsp_server *srv);   /* no reply pending or unsent */
-/* Graceful stop: read no more push lines (those read are still answered). */
-/* One push line -> static reply text ("ok\n"...) and the store ticket. */
+/* One push line -> static reply text ("ok\n"...) and the store ticket; in
+ * cluster mode NULL and *pend (the reply Redis decides; the caller owns one
+ * reference). */
 const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
-                                 uint64_t *ticket);
+                                 uint64_t *ticket, wsp_pending **pend);
 
 /* outbox.c */
 /* Close code for a connection that fell behind what the outbox still holds
@@ -349,5 +362,16 @@ void wsp_outbox_unbind(wsp_wsconn *c, int broken);
 void wsp_outbox_pump(wsp_wsconn *c);
 void wsp_outbox_confirm(wsp_wsconn *c, uint64_t upto, const char *how);
 void wsp_outbox_expire(wsp_server *srv);
+/* Cluster mode: the mirror of a key's outbox in Redis (cluster.c feeds it). */
+typedef struct wsp_mirror_entry {
+    uint64_t seq; int64_t push_ms; const char *payload; size_t len;
+} wsp_mirror_entry;
+void wsp_outbox_mirror_begin(wsp_server *srv, wsp_keyrec *k);
+void wsp_outbox_mirror_loaded(wsp_server *srv, wsp_keyrec *k, const wsp_mirror_entry *e,
+                              size_t n, uint64_t next_seq);
+void wsp_outbox_mirror_add(wsp_server *srv, wsp_keyrec *k, uint64_t seq, int64_t push_ms,
+                           const char *payload, size_t len);
+void wsp_outbox_mirror_trim(wsp_server *srv, wsp_keyrec *k, uint64_t upto);
+void wsp_outbox_mirror_remove(wsp_server *srv, wsp_keyrec *k, uint64_t seq);
 
 #endif

@@ -12,6 +12,9 @@
 static const wsp_store_ops *const wsp_stores[] = {
     &wsp_store_file_ops,
     &wsp_store_memory_ops,
+#ifdef WSP_HAVE_HIREDIS
+    &wsp_store_redis_ops,   /* cluster mode (cluster.c) */
+#endif
 };
 
 const wsp_store_ops *wsp_store_find(const char *spec)

@@ -123,6 +123,11 @@ typedef struct wsp_store_ops {
 extern const wsp_store_ops wsp_store_memory_ops;
 /* The embedded on-disk store (LMDB). */
 extern const wsp_store_ops wsp_store_file_ops;
+/* "redis://" (cluster.c, builds with hiredis): a table entry only. The
+ * server finding it runs in cluster mode (cluster.h): Redis holds every
+ * outbox, shared by several nodes, and none of the ops above is called
+ * (they are NULL). */
+extern const wsp_store_ops wsp_store_redis_ops;
 
 /* The store this build opens for a `store` option value (an exact name,
  * or a URL whose scheme a store names), or NULL when this build has none:

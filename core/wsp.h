@@ -218,6 +218,12 @@ typedef struct wsp_stats {
     int      healthy;           /* 1 serving; 0 stopping or the store failing */
     int      stopping;
     int      store_failing;     /* the store's last commit failed */
+    /* cluster mode (store = redis://), 0 otherwise */
+    uint64_t redis_up;          /* 1 while connected to Redis */
+    uint64_t redis_disconnects; /* times Redis became unreachable */
+    uint64_t redis_errors;      /* error replies from Redis */
+    uint64_t cluster_nodes;     /* live nodes, this one included */
+    uint64_t cluster_connections, cluster_bound;   /* over all live nodes */
 } wsp_stats;
 int  wsp_server_stats(wsp_server *srv, wsp_stats *out);
 

@@ -476,6 +476,12 @@ ZEND_METHOD(WsPush_Server, stats)
         }
         add_assoc_zval(return_value, "closed", &closed);
     }
+    U64(redis_up);
+    U64(redis_disconnects);
+    U64(redis_errors);
+    U64(cluster_nodes);
+    U64(cluster_connections);
+    U64(cluster_bound);
 #undef U64
     add_assoc_long(return_value, "ws_port", wsp_server_ws_port(srv));
     add_assoc_long(return_value, "push_port", wsp_server_push_port(srv));

@@ -14,6 +14,8 @@ BUILD_PKGS=(
   libjson-c-dev       # JSON for the transform and canonical keys (core)
   libssl-dev          # libcrypto: SHA-1, HMAC-SHA256 (core); libssl: wss:// (--disable-wspush-tls to drop)
   liblmdb-dev         # the embedded durable store (core)
+  libhiredis-dev      # the Redis store, cluster mode (core/cluster.c; optional at build time)
+  redis-server        # a private Redis for the cluster tests (scripts/redis-test.sh)
   pkg-config
   build-essential
 )

@@ -136,6 +136,18 @@ pecl_install() {
   php -d extension="$so" --ri wspush | sed -n '/^Version/p;/^libevent/p'
   # child processes of the tests load the installed module too
   run_phpt "$so" WSPUSH_SO="$so" && rm -rf "$dir"
+# The single-node suite once more, every server on the Redis store (cluster
+# mode, docs/cluster.md), against a private redis-server (scripts/redis-test.sh).
+phpt_redis() {
+  bash scripts/build.sh >/dev/null || return 1
+  local dir port rc
+  dir=$(mktemp -d)
+  port=$(bash scripts/redis-test.sh start "$dir") || return 1
+  run_phpt "$ROOT/modules/wspush.so" WSPUSH_TEST_STORE="redis://127.0.0.1:$port/0"
+  rc=$?
+  bash scripts/redis-test.sh stop "$dir"
+  rm -rf "$dir"
+  return $rc
 }
 
 crash_loop()    { bash scripts/build.sh >/dev/null && /usr/bin/python3 tests/fault/crashloop.py --kills 10; }
@@ -152,6 +164,7 @@ step "core server tests (valgrind)" core_valgrind
 step "JSON differential test vs PHP" json_diff
 [ -z "${WSPUSH_QUICK:-}" ] && step "fuzz smoke" fuzz_smoke
 step "phpt" phpt_plain
+step "phpt on the Redis store" phpt_redis
 [ -z "${WSPUSH_QUICK:-}" ] && step "phpt (ASan+UBSan)" phpt_asan
 step "python3-websockets client" python_client
 step "crash loop (kill -9, 10 times)" crash_loop

@@ -160,12 +160,26 @@ START_TEST(bad_values)
     ck_assert_ptr_nonnull(strstr(err, "0-65535"));
 
     ck_assert_int_eq(set("store", "sqlite"), WSP_ERR_OPTION);
+#ifdef WSP_HAVE_HIREDIS
+    ck_assert_str_eq(err, "store: expected one of file, memory, redis://HOST[:PORT], got \"sqlite\"");
+    ck_assert_int_eq(set("store", "redis://"), WSP_ERR_OPTION);
+    /* A Redis URL is checked when set (cluster.c parses it). */
+    ck_assert_int_eq(set("store", "redis://127.0.0.1:6379/0?prefix=a:&timeout=0.5"), WSP_OK);
+    ck_assert_int_eq(set("store", "redis://:pw@[::1]/2"), WSP_OK);
+    ck_assert_int_eq(set("store", "redis://127.0.0.1:99999/0"), WSP_ERR_OPTION);
+    ck_assert_int_eq(set("store", "redis://127.0.0.1/x"), WSP_ERR_OPTION);
+    ck_assert_int_eq(set("store", "redis://127.0.0.1/0?colour=red"), WSP_ERR_OPTION);
+    ck_assert_ptr_nonnull(strstr(err, "colour"));
+    ck_assert_int_eq(set("store", "redis://127.0.0.1/0?timeout=0"), WSP_ERR_OPTION);
+    ck_assert_int_eq(set("store", "file"), WSP_OK);
+#else
     ck_assert_str_eq(err, "store: expected one of file, memory, got \"sqlite\"");
     ck_assert_int_eq(set("store", "redis://"), WSP_ERR_OPTION);
     /* A store this build does not have is refused when set, not at start. */
     ck_assert_int_eq(set("store", "redis://127.0.0.1:6379/0"), WSP_ERR_OPTION);
     ck_assert_str_eq(err, "store: \"redis://127.0.0.1:6379/0\" is not available in this "
                           "build (it has: file, memory)");
+#endif
     ck_assert_str_eq(cfg.store, "file");
     ck_assert_int_eq(set("fsync", "sometimes"), WSP_ERR_OPTION);
     ck_assert_str_eq(err, "fsync: expected always, batch, everysec or off, got \"sometimes\"");

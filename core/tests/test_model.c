@@ -278,6 +278,15 @@ int wsp_ws_add(wsp_wsconn *c, const void *data, size_t len)
     return 0;
 }
 
+/* outbox.c's cluster-mode hooks (cluster.c): never called here (srv->cluster
+ * is NULL); defined so the link does not pull in cluster.c and server.c. */
+void wsp_cluster_attach(wsp_server *s, wsp_keyrec *k) { (void)s; (void)k; abort(); }
+void wsp_cluster_detach(wsp_server *s, wsp_keyrec *k) { (void)s; (void)k; abort(); }
+void wsp_cluster_set_live(wsp_server *s, wsp_keyrec *k, int l) { (void)s; (void)k; (void)l; abort(); }
+void wsp_cluster_confirm(wsp_server *s, wsp_keyrec *k, uint64_t u) { (void)s; (void)k; (void)u; abort(); }
+void wsp_cluster_retry(wsp_server *s, wsp_keyrec *k, uint64_t f, uint64_t t)
+{ (void)s; (void)k; (void)f; (void)t; abort(); }
+
 /* What wsp_ws_close does for the outbox: the connection leaves WS_OPEN and
  * is unbound, as a broken delivery unless the server is stopping. */
 void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)

@@ -321,12 +321,21 @@ START_TEST(store_find)
     char names[128];
     ck_assert_ptr_eq(wsp_store_find("file"), &wsp_store_file_ops);
     ck_assert_ptr_eq(wsp_store_find("memory"), &wsp_store_memory_ops);
+#ifdef WSP_HAVE_HIREDIS
+    ck_assert_ptr_eq(wsp_store_find("redis://127.0.0.1:6379/0"), &wsp_store_redis_ops);
+    ck_assert_ptr_null(wsp_store_find("redis://"));   /* no host */
+#else
     ck_assert_ptr_null(wsp_store_find("redis://127.0.0.1:6379/0"));   /* not in this build */
+#endif
     ck_assert_ptr_null(wsp_store_find("files"));
     ck_assert_ptr_null(wsp_store_find(""));
     ck_assert_ptr_null(wsp_store_find(NULL));
     wsp_store_names(names, sizeof names);
+#ifdef WSP_HAVE_HIREDIS
+    ck_assert_str_eq(names, "file, memory, redis://HOST[:PORT]");
+#else
     ck_assert_str_eq(names, "file, memory");
+#endif
 }
 END_TEST
 
