@@ -504,11 +504,13 @@ wsp_pending *wsp_cluster_push(wsp_server *srv, const wsp_key *key, const char *p
     memcpy(q->data, key->id, key->id_len);
     memcpy(q->data + key->id_len, payload, content);
     p->refs = 2;
+    wsp_keyrec *k = wsp_key_find(srv, key->id, key->id_len);
+    const char *self_live = k && wsp_outbox_key_live(k) ? "1" : "0";
     const char *v[] = { keys[0], keys[1], keys[2], keys[3], exp, depth,
-                        payload, key->id, ql, cl->prefix };
+                        payload, key->id, ql, cl->prefix, cl->node, self_live };
     size_t vl[] = { kl[0], kl[1], kl[2], kl[3], (size_t)el, (size_t)dl,
-                    len, key->id_len, strlen(ql), cl->prefix_len };
-    if (cl_eval(cl, S_PUSH, push_cb, q, 6, 4, v, vl) == 0) {
+                    len, key->id_len, strlen(ql), cl->prefix_len, strlen(cl->node), 1 };
+    if (cl_eval(cl, S_PUSH, push_cb, q, 6, 6, v, vl) == 0) {
         ret = p;
         q = NULL;
         p = NULL;

@@ -45,7 +45,10 @@
     "end\n"
 
 /* PUSH  KEYS: counter stream tries presence exp depth
- *       ARGV: payload id queue_limit prefix
+ *       ARGV: payload id queue_limit prefix node self_live
+ * self_live: the pushing node's own answer for its connections of the key
+ * (known exactly there, output caps included), in place of its presence
+ * entry. Other nodes count when their entry is 1 and they are alive.
  * -> {seq, live nodes reached, {dropped eid, payload, ...}} */
 #define WSP_LUA_PUSH WSP_LUA_COMMON \
     "local now = nowms()\n" \
@@ -67,12 +70,14 @@
     "end\n" \
     "local msg = 'm ' .. seq .. ' ' .. now .. ' ' .. floor .. ' ' .. #ARGV[2] .. ':' .. ARGV[2] .. ARGV[1]\n" \
     "local live = 0\n" \
+    "if ARGV[6] == '1' then live = 1 end\n" \
     "local pres = redis.call('HGETALL', KEYS[4])\n" \
     "for i = 1, #pres, 2 do\n" \
     "  local node = pres[i]\n" \
     "  if redis.call('PUBLISH', ARGV[4] .. 'ch:' .. node, msg) == 0 then\n" \
     "    redis.call('HDEL', KEYS[4], node)\n" \
-    "  elseif pres[i + 1] == '1' and redis.call('EXISTS', ARGV[4] .. 'node:' .. node) == 1 then\n" \
+    "  elseif node ~= ARGV[5] and pres[i + 1] == '1'\n" \
+    "         and redis.call('EXISTS', ARGV[4] .. 'node:' .. node) == 1 then\n" \
     "    live = live + 1\n" \
     "  end\n" \
     "end\n" \

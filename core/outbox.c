@@ -343,6 +343,13 @@ static int conn_live(const wsp_wsconn *c)
     return c->state == WS_OPEN && !wsp_ws_out_full(c);
 }
 
+int wsp_outbox_key_live(const wsp_keyrec *k)
+{
+    for (const wsp_wsconn *c = k->conns; c; c = c->key_next)
+        if (conn_live(c)) return 1;
+    return 0;
+}
+
 /* Write one message to a connection (the caller checked order and cap). */
 static void conn_write_msg(wsp_wsconn *c, const wsp_msg *m, int replay)
 {

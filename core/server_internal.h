@@ -360,6 +360,8 @@ int  wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, wsp_store
 void wsp_outbox_bind(wsp_wsconn *c, wsp_keyrec *k);
 void wsp_outbox_unbind(wsp_wsconn *c, int broken);
 void wsp_outbox_pump(wsp_wsconn *c);
+/* 1 when k has a live connection here (open, not over its output cap). */
+int  wsp_outbox_key_live(const wsp_keyrec *k);
 void wsp_outbox_confirm(wsp_wsconn *c, uint64_t upto, const char *how);
 void wsp_outbox_expire(wsp_server *srv);
 /* Cluster mode: the mirror of a key's outbox in Redis (cluster.c feeds it). */
