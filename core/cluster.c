@@ -48,6 +48,7 @@ void wsp_cluster_confirm(wsp_server *srv, wsp_keyrec *k, uint64_t upto) {}
 void wsp_cluster_retry(wsp_server *srv, wsp_keyrec *k, uint64_t from, uint64_t to) {}
 int  wsp_cluster_online(wsp_server *srv, wsp_cmd *c, const char *id, size_t id_len) { return 0; }
 int  wsp_cluster_stats(wsp_server *srv, wsp_cmd *c) { return 0; }
+void wsp_cluster_stats_cached(wsp_server *srv, wsp_stats *s) {}
 
 #else
 
@@ -104,7 +105,10 @@ struct wsp_cluster {
     struct event *tick_ev, *reset_ev, *reconnect_ev;
 
     /* cached from the last STATE reply */
-    uint64_t nodes, conns, bound;
+    int have_state;
+    uint64_t nodes, conns, bound, depth, with_msgs;
+    int64_t oldest_seen_ms;          /* when it was read (our clock) */
+    double oldest_age;
 };
 
 /* ---- small helpers ---- */
@@ -727,22 +731,36 @@ static void state_cb(wsp_cluster *cl, redisReply *r, void *arg)
     wsp_cmd *c = arg;
     if (!c) cl->state_running = 0;
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 7) {
+        cl->have_state = 1;
         cl->nodes = (uint64_t)ival(r, 0);
         cl->conns = (uint64_t)ival(r, 1);
         cl->bound = (uint64_t)ival(r, 2);
-        if (c) {
-            wsp_stats *s = c->stats;
-            s->cluster_nodes = cl->nodes;
-            s->cluster_connections = cl->conns;
-            s->cluster_bound = cl->bound;
-            s->outbox_depth = (uint64_t)(ival(r, 3) > 0 ? ival(r, 3) : 0);
-            int64_t oldest = ival(r, 4), now = ival(r, 6);
-            s->oldest_age = oldest > 0 && now > oldest ? (double)(now - oldest) / 1000.0 : 0;
-            uint64_t with_msgs = (uint64_t)ival(r, 5);
-            if (with_msgs > s->keys) s->keys = with_msgs;
-        }
+        cl->depth = ival(r, 3) > 0 ? (uint64_t)ival(r, 3) : 0;
+        int64_t oldest = ival(r, 4), now = ival(r, 6);
+        cl->oldest_age = oldest > 0 && now > oldest ? (double)(now - oldest) / 1000.0 : 0;
+        cl->oldest_seen_ms = wsp_now_ms(cl->srv);
+        cl->with_msgs = (uint64_t)ival(r, 5);
     }
-    if (c) wsp_cmd_finish(cl->srv, c);
+    if (c) {
+        wsp_cluster_stats_cached(cl->srv, c->stats);
+        wsp_cmd_finish(cl->srv, c);
+    }
+}
+
+void wsp_cluster_stats_cached(wsp_server *srv, wsp_stats *s)
+{
+    wsp_cluster *cl = CL(srv);
+    if (!cl) return;
+    s->redis_up = cl->state == CL_UP;
+    if (!cl->have_state) return;
+    s->cluster_nodes = cl->nodes;
+    s->cluster_connections = cl->conns;
+    s->cluster_bound = cl->bound;
+    s->outbox_depth = cl->depth;
+    /* Aged by our clock since it was read. */
+    s->oldest_age = cl->depth ? cl->oldest_age
+                                + (double)(wsp_now_ms(srv) - cl->oldest_seen_ms) / 1000.0 : 0;
+    if (cl->with_msgs > s->keys) s->keys = cl->with_msgs;
 }
 
 static int send_state(wsp_cluster *cl, int beat, wsp_cmd *c)

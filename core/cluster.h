@@ -71,5 +71,10 @@ void wsp_cluster_retry(struct wsp_server *srv, struct wsp_keyrec *k, uint64_t fr
  * down: online from this node only; stats without cluster totals). */
 int  wsp_cluster_online(struct wsp_server *srv, struct wsp_cmd *c, const char *id, size_t id_len);
 int  wsp_cluster_stats(struct wsp_server *srv, struct wsp_cmd *c);
+/* Put the cluster figures last read from Redis (every second, and at each
+ * wsp_cluster_stats) into s: outbox depth, oldest age, keys, cluster_*.
+ * No-op outside cluster mode. */
+struct wsp_stats;
+void wsp_cluster_stats_cached(struct wsp_server *srv, struct wsp_stats *s);
 
 #endif

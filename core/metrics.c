@@ -116,6 +116,15 @@ static const wsp_metric_row wsp_metric_rows[] = {
     ROW("wspush_stopping", "", M_GAUGE, M_INT, stopping, "1 during a graceful stop"),
     ROW("wspush_store_failing", "", M_GAUGE, M_INT, store_failing,
         "1 when the store's last commit failed"),
+    /* cluster mode (store = redis://, docs/cluster.md); 0 otherwise */
+    ROW("wspush_redis_up", "", M_GAUGE, M_U64, redis_up,
+        "1 while this node is connected to Redis (cluster mode)"),
+    ROW("wspush_redis_disconnects_total", "", M_COUNTER, M_U64, redis_disconnects,
+        "Times Redis became unreachable (pushes answer fail until it is back)"),
+    ROW("wspush_redis_errors_total", "", M_COUNTER, M_U64, redis_errors,
+        "Error replies from Redis"),
+    ROW("wspush_cluster_nodes", "", M_GAUGE, M_U64, cluster_nodes,
+        "Live nodes on this node's Redis, this one included"),
 };
 #undef ROW
 
@@ -234,6 +243,8 @@ void wsp_stats_collect(wsp_server *srv, wsp_stats *s)
     s->stopping = srv->stopping != 0;
     s->store_failing = atomic_load(&srv->ops.store_failing) != 0;
     s->healthy = !s->stopping && !s->store_failing;
+    /* Cluster mode: the outbox lives in Redis; its figures as last seen. */
+    wsp_cluster_stats_cached(srv, s);
 }
 
 /* ---- exposition ---- */

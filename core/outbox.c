@@ -571,8 +571,13 @@ void wsp_outbox_unbind(wsp_wsconn *c, int broken)
     c->key = NULL;
     if (srv->cluster) {
         /* Tries are counted in Redis, where every node sees them. */
-        if (broken && c->written_upto > c->confirmed_upto && !k->cl_loading)
+        if (broken && c->written_upto > c->confirmed_upto && !k->cl_loading) {
+            for (wsp_msg *m = k->head; m && m->seq <= c->written_upto; m = m->next)
+                if (m->seq > c->confirmed_upto) srv->st.retried++;
             wsp_cluster_retry(srv, k, c->confirmed_upto + 1, c->written_upto);
+            wsp_log_ev(srv, WSP_LOG_INFO, "retry", c->id, k, c->confirmed_upto + 1,
+                       c->written_upto, "unconfirmed kept for replay", NULL, 0);
+        }
         if (!k->conns) wsp_cluster_detach(srv, k);
         wsp_key_maybe_release(srv, k);
         return;
