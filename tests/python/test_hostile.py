@@ -668,6 +668,7 @@ def x_descriptor_exhaustion():
             cpu0, t0 = srv.cpu(), time.monotonic()
             time.sleep(2.0)            # measuring CPU use over an interval
             busy = (srv.cpu() - cpu0) / (time.monotonic() - t0)
+            print("   CPU at EMFILE: %.0f%% of a core" % (busy * 100))
             check(busy < 0.3, "server busy %.0f%% of a core on EMFILE" % (busy * 100))
             check(srv.stats()["rejected_fd_limit"] > shed0, "EMFILE sheds counted")
             shed = sum(1 for s in extra if closed_by_peer(s, 0.01))
