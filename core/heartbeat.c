@@ -5,34 +5,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <math.h>
 
 #include "heartbeat.h"
 #include "json_php.h"
-
-/* PHP's (int) cast of a decoded JSON value, as far as "is it 0" goes. */
-static int php_int_nonzero(struct json_object *v)
-{
-    switch (json_object_get_type(v)) {
-    case json_type_null:    return 0;
-    case json_type_boolean: return json_object_get_boolean(v);
-    case json_type_int:     return json_object_get_int64(v) != 0;
-    case json_type_double: {
-        double d = json_object_get_double(v);
-        return isfinite(d) && (d >= 1.0 || d <= -1.0);
-    }
-    case json_type_string: {
-        /* Leading whitespace, then a numeric prefix (PHP 8 rules): "4" -> 4,
-         * "0.5" -> 0, "1e3" -> 1000, "abc" -> 0. */
-        const char *s = json_object_get_string(v);
-        double d = strtod(s, NULL);
-        return isfinite(d) && (d >= 1.0 || d <= -1.0);
-    }
-    case json_type_array:   return json_object_array_length(v) > 0;
-    case json_type_object:  return json_object_object_length(v) > 0;
-    }
-    return 0;
-}
 
 int wsp_addin_heartbeat(const char *text, size_t len)
 {
@@ -44,7 +19,7 @@ int wsp_addin_heartbeat(const char *text, size_t len)
     if (json_object_is_type(o, json_type_object)
         && json_object_object_get_ex(o, "uid", &uid) && uid != NULL
         && json_object_object_get_ex(o, "FunctionType", &ft) && ft != NULL)
-        yes = php_int_nonzero(ft);
+        yes = wsp_php_intval(ft) != 0;   /* PHP's (int) cast, json_php_enc.c */
     json_object_put(o);
     return yes;
 }

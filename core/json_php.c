@@ -116,36 +116,6 @@ static int jp_reserve(wsp_jp *jp, size_t more)
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence starting at p (lead byte >= 0x80),
- * or 0 when invalid: RFC 3629, no overlongs, no surrogates, <= U+10FFFF. */
-size_t wsp_json_utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    size_t avail = (size_t)(end - p);
-    if (c >= 0xC2 && c <= 0xDF)
-        return (avail >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xE0 && p[1] < 0xA0)
-            return 0; /* overlong */
-        if (c == 0xED && p[1] > 0x9F)
-            return 0; /* UTF-16 surrogate */
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
-            (p[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && p[1] < 0x90)
-            return 0;
-        if (c == 0xF4 && p[1] > 0x8F)
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
 static int hex4(const unsigned char *p, unsigned *out)
 {
     unsigned v = 0;
@@ -182,7 +152,7 @@ static int jp_string(wsp_jp *jp, int is_key, const char **s, size_t *n, size_t *
             q++;
             continue;
         }
-        size_t k = wsp_json_utf8_seq(q, jp->end);
+        size_t k = wsp_utf8_seq(q, (size_t)(jp->end - q));
         if (!k)
             return jp_fail(jp, WSP_JSON_INVALID);
         q += k;
@@ -217,7 +187,7 @@ static int jp_string(wsp_jp *jp, int is_key, const char **s, size_t *n, size_t *
         if (c < 0x20)
             return jp_fail(jp, WSP_JSON_INVALID);
         if (c >= 0x80) {
-            size_t k = wsp_json_utf8_seq(q, jp->end);
+            size_t k = wsp_utf8_seq(q, (size_t)(jp->end - q));
             if (!k)
                 return jp_fail(jp, WSP_JSON_INVALID);
             memcpy(o, q, k);

@@ -283,7 +283,7 @@ static int enc_string(wsp_jbuf *b, const char *str, size_t n)
                 esc = "\\u0000";
                 adv = 2;
             } else {
-                adv = wsp_json_utf8_seq(s, end);
+                adv = wsp_utf8_seq(s, (size_t)(end - s));
                 if (!adv) {
                     b->err = WSP_JSON_INVALID;
                     return -1;

@@ -12,9 +12,7 @@
 double wsp_json_strtod_c(const char *s);
 double wsp_json_strtod_n(const char *s, size_t n);
 
-/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), 0 when
- * invalid (overlong, surrogate, > U+10FFFF, truncated). */
-size_t wsp_json_utf8_seq(const unsigned char *p, const unsigned char *end);
+#include "utf8.h"   /* wsp_utf8_seq */
 
 static inline int wsp_json_is_digit(unsigned c) { return c >= '0' && c <= '9'; }
 

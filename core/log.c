@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mkdir.h"
+#include "utf8.h"
 #include "errbuf.h"
 
 #define WSP_LOG_DEFAULT_CAP ((size_t)8 << 20)
@@ -103,25 +105,14 @@ static void wsp_log_count_drop(wsp_log *lg, uint64_t n)
  * and the failing directory in dir_out. */
 static int wsp_mkdir_parents(const char *path, char *dir_out, size_t dir_len)
 {
-    char *tmp = strdup(path);
-    int rc = 0;
-
-    if (!tmp)
-        return -1;
-    /* Start at 1 so an absolute path does not try mkdir(""). */
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
-            snprintf(dir_out, dir_len, "%s", tmp);
-            rc = -1;
-            goto out;
-        }
-        *p = '/';
-    }
-out:
-    free(tmp);
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return 0;   /* no directory, or "/" */
+    char *dir = strndup(path, (size_t)(slash - path));
+    if (!dir) { errno = ENOMEM; snprintf(dir_out, dir_len, "%s", path); return -1; }
+    int rc = wsp_mkdir_p(dir, dir_out, dir_len);
+    int e = errno;
+    free(dir);
+    errno = e;
     return rc;
 }
 
@@ -664,28 +655,6 @@ static size_t wsp_log_head(char *buf, const char *event, uint64_t conn_id,
 }
 
 /* ---- JSON (log_format = json) ---- */
-
-/* Length of the valid UTF-8 sequence at s[0..n), 0 when there is none. */
-static size_t wsp_utf8_seq(const unsigned char *s, size_t n)
-{
-    size_t len;
-    unsigned char c = s[0];
-
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4;
-    else return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    /* overlongs and surrogates (RFC 3629) */
-    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F)
-        || (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-        return 0;
-    return len;
-}
 
 /* A JSON string of s[0..len) cut to max bytes, or null. Bytes that are not
  * UTF-8 are written as \u00HH so every line stays valid JSON. */

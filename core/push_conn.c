@@ -162,14 +162,26 @@ const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
         return *pend ? NULL : R_FAIL;
     }
     int written = 0;
-    int rc = wsp_outbox_push(srv, &m.key, m.payload, m.payload_len, &written, ticket);
+    int rc = wsp_push_do(srv, &m.key, m.payload, m.payload_len, &written, ticket);
     wsp_push_msg_free(&m);
+    if (rc != WSP_OK) return R_FAIL;
+    return written ? R_OK : R_QUEUED;
+}
+
+/* The one push path, after the caller counted the push (push_lines) and
+ * found its key: the outbox takes it (live connections get it now, the
+ * store a record) and the reply is counted. Push port lines and
+ * Server::push() come here alike. */
+int wsp_push_do(wsp_server *srv, const wsp_key *key, const char *payload, size_t len,
+                int *written, uint64_t *ticket)
+{
+    int rc = wsp_outbox_push(srv, key, payload, len, written, ticket);
     if (rc != WSP_OK) {
         srv->st.push_fail++;
-        return R_FAIL;
+        return rc;
     }
-    if (written) srv->st.push_ok++; else srv->st.push_queued++;
-    return written ? R_OK : R_QUEUED;
+    if (*written) srv->st.push_ok++; else srv->st.push_queued++;
+    return WSP_OK;
 }
 
 /* The first line of a connection when push_token is set must be

@@ -218,6 +218,7 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
     switch (c->type) {
     case CMD_PUSH: {
         wsp_key key;
+        srv->st.push_lines++;   /* counted like a push port line, refused or not */
         if (wsp_key_from_text(c->a, c->a_len, &key) != 0) {
             c->rc = WSP_ERR_FAIL;
             wsp_errf(c->err, c->errlen, "push refused: empty key");
@@ -225,7 +226,6 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
             break;
         }
         int written = 0;
-        srv->st.push_lines++;
         /* A payload that is a push line with FunctionType 1/2 gets the same
          * transform as on the push port; anything else goes verbatim. The
          * route is always the given key. */
@@ -247,21 +247,16 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
             if (c->pend) c->pend->cmd = c;
             else srv->st.push_fail++;
         } else {
-            c->rc = wsp_outbox_push(srv, &key, body, body_len, &written, &c->ticket);
+            c->rc = wsp_push_do(srv, &key, body, body_len, &written, &c->ticket);
         }
         if (have_pm) wsp_push_msg_free(&pm);
         wsp_key_free(&key);
         if (c->rc != WSP_OK) {
-            if (srv->cluster) {
-                wsp_errf(c->err, c->errlen, "push not stored: Redis is unreachable");
-                break;
-            }
-            srv->st.push_fail++;
-            wsp_errf(c->err, c->errlen, "push not stored: store error");
+            wsp_errf(c->err, c->errlen, srv->cluster ? "push not stored: Redis is unreachable"
+                                                     : "push not stored: store error");
             break;
         }
         if (c->pend) break;   /* counted and answered when Redis is */
-        if (written) srv->st.push_ok++; else srv->st.push_queued++;
         c->queued = !written;
         c->reply = written ? "ok" : "queued";
         break;

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "mkdir.h"
 #include "wsp.h"
 
 #define WSP_FILE_MAP_SIZE   ((size_t)8 << 30)     /* virtual; the file stays sparse */
@@ -224,35 +225,6 @@ static void wsp_file_set_error(wsp_store *s, const char *msg)
 static void wsp_file_rid_key(uint64_t rid, unsigned char out[8])
 {
     wsp_put_be64(out, rid);
-}
-
-/* mkdir -p; on failure errno tells why (ENOTDIR when a component is a file). */
-static int wsp_file_mkdir_p(const char *dir)
-{
-    char *p = strdup(dir);
-    int rc = -1;
-    struct stat st;
-    if (!p) { errno = ENOMEM; return -1; }
-    for (char *c = p + 1; ; c++) {
-        if (*c != '/' && *c != '\0') continue;
-        char saved = *c;
-        *c = '\0';
-        if (mkdir(p, 0755) != 0) {
-            if (errno != EEXIST) goto cleanup;
-            if (stat(p, &st) != 0) goto cleanup;
-            if (!S_ISDIR(st.st_mode)) { errno = ENOTDIR; goto cleanup; }
-        }
-        *c = saved;
-        if (saved == '\0') break;
-    }
-    rc = 0;
-cleanup:
-    {
-        int e = errno;
-        free(p);
-        errno = e;
-    }
-    return rc;
 }
 
 static int wsp_file_is_corruption(int rc)
@@ -959,7 +931,7 @@ static wsp_store *wsp_file_open(const wsp_store_conf *conf, wsp_store_durable_cb
     s->sync_inited = 1;
     pthread_once(&wsp_crc_once, wsp_crc_init);
 
-    if (wsp_file_mkdir_p(dir) != 0) {
+    if (wsp_mkdir_p(dir, NULL, 0) != 0) {
         snprintf(errbuf, errlen, "data_dir %s is not writable: %s", dir, strerror(errno));
         goto fail;
     }

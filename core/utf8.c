@@ -113,3 +113,24 @@ int wsp_utf8_valid(const uint8_t *p, size_t n)
         return 0;
     return wsp_utf8_complete(&s);
 }
+
+size_t wsp_utf8_seq(const uint8_t *p, size_t avail)
+{
+    unsigned c = p[0];
+    size_t len;
+
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4;
+    else return 0;
+    if (len > avail)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    /* overlongs, UTF-16 surrogates, above U+10FFFF */
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F)
+        || (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
+        return 0;
+    return len;
+}

@@ -20,6 +20,10 @@ static inline void wsp_utf8_init(wsp_utf8_state *s) { s->state = WSP_UTF8_ACCEPT
 int wsp_utf8_feed(wsp_utf8_state *s, const uint8_t *p, size_t n);
 /* 1 when the input so far ends on a character boundary. */
 static inline int wsp_utf8_complete(const wsp_utf8_state *s) { return s->state == WSP_UTF8_ACCEPT; }
+/* Length of the valid UTF-8 sequence at p[0..avail) whose lead byte is
+ * >= 0x80 (2-4), or 0 when it is not one (RFC 3629 as above). The one
+ * per-character check: the JSON decoder and encoder and the JSON log use it. */
+size_t wsp_utf8_seq(const uint8_t *p, size_t avail);
 /* Whole-buffer convenience: 1 valid and complete, 0 not. */
 int wsp_utf8_valid(const uint8_t *p, size_t n);
 

@@ -22,7 +22,9 @@ var_dump($c->recv_text());
 // no reply: FunctionType 0, missing, "0", null; uid missing or null; digits; text
 foreach (['{"uid":"12","FunctionType":0}', '{"uid":"12"}', '{"uid":"12","FunctionType":"0"}',
           '{"uid":"12","FunctionType":null}', '{"FunctionType":4}', '{"uid":null,"FunctionType":4}',
-          '12', 'hello', '{"uid":"12","FunctionType":0.5}'] as $f) {
+          '12', 'hello', '{"uid":"12","FunctionType":0.5}',
+          // PHP's (int) of these is 0 too (one cast for the whole core: hex is no number)
+          '{"uid":"12","FunctionType":"0x1A"}', '{"uid":"12","FunctionType":18446744073709551616.0}'] as $f) {
     $c->text($f);
     $c->text($key);
     echo json_encode($f), ' -> ', $c->recv_text() === $key ? 'next is heartbeat echo' : 'WRONG', "\n";
@@ -51,6 +53,8 @@ string(31) "{"uid":"99","FunctionType":"3"}"
 "12" -> next is heartbeat echo
 "hello" -> next is heartbeat echo
 "{\"uid\":\"12\",\"FunctionType\":0.5}" -> next is heartbeat echo
+"{\"uid\":\"12\",\"FunctionType\":\"0x1A\"}" -> next is heartbeat echo
+"{\"uid\":\"12\",\"FunctionType\":18446744073709551616.0}" -> next is heartbeat echo
 bool(true)
 string(2) "ok"
 bool(true)
