@@ -5,6 +5,7 @@
 #
 #   port=$(bash scripts/redis-test.sh start DIR)   # prints the port once it is ready
 #   bash scripts/redis-test.sh stop DIR            # SIGTERM, waits for the exit
+# REDIS_APPENDFSYNC=everysec|no changes the fsync policy (benchmarks).
 set -euo pipefail
 cmd=${1:-}; dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
@@ -19,7 +20,7 @@ start)
     : >"$dir/redis.log"
     redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
       --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
-      --appendonly yes --appendfsync always --save '' >/dev/null
+      --appendonly yes --appendfsync "${REDIS_APPENDFSYNC:-always}" --save '' >/dev/null
     # wait for its readiness line (or its failure): polled, the log is a file
     for _ in $(seq 1 400); do
       if grep -q 'Ready to accept' "$dir/redis.log"; then
