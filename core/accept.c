@@ -251,16 +251,16 @@ void wsp_accept_ws(wsp_server *srv, evutil_socket_t fd, const struct sockaddr *s
 {
     wsp_accept_state *a = &srv->acc;
     update_fd_room(srv);   /* one getrlimit per accept: `prlimit` takes effect at once */
-    if (srv->nconns >= a->fd_room) {
+    if (srv->ws.nconns >= a->fd_room) {
         srv->st.rejected_fd_limit++;
         char why[96];
         snprintf(why, sizeof(why), "%llu WebSocket connections fill RLIMIT_NOFILE less its reserve",
-                 (unsigned long long)srv->nconns);
+                 (unsigned long long)srv->ws.nconns);
         limit_log(srv, LIM_FD, srv->st.rejected_fd_limit, why);
         evutil_closesocket(fd);
         return;
     }
-    if (srv->nconns >= (uint64_t)srv->cfg.max_connections) {
+    if (srv->ws.nconns >= (uint64_t)srv->cfg.max_connections) {
         srv->st.rejected_max_connections++;
         limit_log(srv, LIM_TOTAL, srv->st.rejected_max_connections, NULL);
         evutil_closesocket(fd);

@@ -604,7 +604,7 @@ void wsp_cluster_attach(wsp_server *srv, wsp_keyrec *k)
 
 static void resync_all(wsp_cluster *cl)
 {
-    wsp_keytab *t = &cl->srv->keys;
+    wsp_keytab *t = &cl->srv->ob.keys;
     for (size_t i = 0; i < t->nbuckets; i++)
         for (wsp_keyrec *k = t->buckets[i]; k; k = k->hnext)
             if (k->conns) wsp_cluster_attach(cl->srv, k);
@@ -770,8 +770,8 @@ static int send_state(wsp_cluster *cl, int beat, wsp_cmd *c)
     size_t nl = (size_t)snprintf(nodes, sizeof(nodes), "%snodes", cl->prefix);
     size_t dl = (size_t)snprintf(depth, sizeof(depth), "%sdepth", cl->prefix);
     size_t el = (size_t)snprintf(exp, sizeof(exp), "%sexp", cl->prefix);
-    snprintf(conns, sizeof(conns), "%llu", (unsigned long long)srv->nconns);
-    snprintf(bound, sizeof(bound), "%llu", (unsigned long long)srv->nbound);
+    snprintf(conns, sizeof(conns), "%llu", (unsigned long long)srv->ws.nconns);
+    snprintf(bound, sizeof(bound), "%llu", (unsigned long long)srv->ws.nbound);
     snprintf(alive, sizeof(alive), "%d", ALIVE_MS);
     const char *v[] = { nodes, depth, exp, cl->prefix, cl->node, conns, bound,
                         beat ? "1" : "0", alive };

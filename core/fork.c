@@ -37,39 +37,39 @@ static wsp_server *reg_head;   /* running servers, linked by fork_next */
 static void park_cb(evutil_socket_t fd, short what, void *arg)
 {
     wsp_server *srv = arg;
-    pthread_mutex_lock(&srv->park_mu);
-    srv->parked = 1;
-    pthread_cond_broadcast(&srv->park_cv);
-    while (srv->park_hold) pthread_cond_wait(&srv->park_cv, &srv->park_mu);
-    srv->parked = 0;
-    pthread_mutex_unlock(&srv->park_mu);
+    pthread_mutex_lock(&srv->fork.park_mu);
+    srv->fork.parked = 1;
+    pthread_cond_broadcast(&srv->fork.park_cv);
+    while (srv->fork.park_hold) pthread_cond_wait(&srv->fork.park_cv, &srv->fork.park_mu);
+    srv->fork.parked = 0;
+    pthread_mutex_unlock(&srv->fork.park_mu);
 }
 
 static void prepare(void)
 {
     pthread_mutex_lock(&reg_mu);   /* held until parent/child: the list stays */
-    for (wsp_server *srv = reg_head; srv; srv = srv->fork_next) {
-        pthread_mutex_lock(&srv->park_mu);
-        srv->park_hold = 1;
-        event_active(srv->park_ev, EV_TIMEOUT, 0);
+    for (wsp_server *srv = reg_head; srv; srv = srv->fork.fork_next) {
+        pthread_mutex_lock(&srv->fork.park_mu);
+        srv->fork.park_hold = 1;
+        event_active(srv->fork.park_ev, EV_TIMEOUT, 0);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += PARK_WAIT_MS / 1000;
         ts.tv_nsec += (long)(PARK_WAIT_MS % 1000) * 1000000L;
         if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-        while (!srv->parked)
-            if (pthread_cond_timedwait(&srv->park_cv, &srv->park_mu, &ts) == ETIMEDOUT) break;
-        pthread_mutex_unlock(&srv->park_mu);
+        while (!srv->fork.parked)
+            if (pthread_cond_timedwait(&srv->fork.park_cv, &srv->fork.park_mu, &ts) == ETIMEDOUT) break;
+        pthread_mutex_unlock(&srv->fork.park_mu);
     }
 }
 
 static void parent(void)
 {
-    for (wsp_server *srv = reg_head; srv; srv = srv->fork_next) {
-        pthread_mutex_lock(&srv->park_mu);
-        srv->park_hold = 0;
-        pthread_cond_broadcast(&srv->park_cv);
-        pthread_mutex_unlock(&srv->park_mu);
+    for (wsp_server *srv = reg_head; srv; srv = srv->fork.fork_next) {
+        pthread_mutex_lock(&srv->fork.park_mu);
+        srv->fork.park_hold = 0;
+        pthread_cond_broadcast(&srv->fork.park_cv);
+        pthread_mutex_unlock(&srv->fork.park_mu);
     }
     pthread_mutex_unlock(&reg_mu);
 }
@@ -86,23 +86,23 @@ static void forget(wsp_server *srv)
     if (srv->ws_lis) close_fd(evconnlistener_get_fd(srv->ws_lis));
     if (srv->push_lis) close_fd(evconnlistener_get_fd(srv->push_lis));
     if (srv->ops.metrics_lis) close_fd(evconnlistener_get_fd(srv->ops.metrics_lis));
-    for (wsp_wsconn *c = srv->all_conns; c; c = c->all_next) close_fd(c->fd);
-    for (wsp_wsconn *c = srv->free_head; c; c = c->all_prev) close_fd(c->fd);
-    for (wsp_pushconn *p = srv->push_conns; p; p = p->next) close_fd(bufferevent_getfd(p->bev));
+    for (wsp_wsconn *c = srv->ws.all_conns; c; c = c->all_next) close_fd(c->fd);
+    for (wsp_wsconn *c = srv->ws.free_head; c; c = c->all_prev) close_fd(c->fd);
+    for (wsp_pushconn *p = srv->push.conns; p; p = p->next) close_fd(bufferevent_getfd(p->bev));
     if (srv->store && srv->store_ops->forked) srv->store_ops->forked(srv->store);
-    srv->forked = 1;
+    srv->fork.forked = 1;
     srv->running = 0;
     srv->thread_started = 0;
 }
 
 static void child(void)
 {
-    for (wsp_server *srv = reg_head; srv; srv = srv->fork_next) {
+    for (wsp_server *srv = reg_head; srv; srv = srv->fork.fork_next) {
         forget(srv);
         /* The parked loop's mutex and cond are the parent's: leave them. */
-        pthread_mutex_init(&srv->park_mu, NULL);
-        pthread_cond_init(&srv->park_cv, NULL);
-        srv->park_hold = srv->parked = 0;
+        pthread_mutex_init(&srv->fork.park_mu, NULL);
+        pthread_cond_init(&srv->fork.park_cv, NULL);
+        srv->fork.park_hold = srv->fork.parked = 0;
     }
     reg_head = NULL;   /* none of them runs here */
     pthread_mutex_unlock(&reg_mu);
@@ -117,10 +117,10 @@ int wsp_fork_register(wsp_server *srv)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, install);
-    srv->park_ev = event_new(srv->base, -1, 0, park_cb, srv);
-    if (!srv->park_ev) return -1;
+    srv->fork.park_ev = event_new(srv->base, -1, 0, park_cb, srv);
+    if (!srv->fork.park_ev) return -1;
     pthread_mutex_lock(&reg_mu);
-    srv->fork_next = reg_head;
+    srv->fork.fork_next = reg_head;
     reg_head = srv;
     pthread_mutex_unlock(&reg_mu);
     return 0;
@@ -129,9 +129,9 @@ int wsp_fork_register(wsp_server *srv)
 void wsp_fork_unregister(wsp_server *srv)
 {
     pthread_mutex_lock(&reg_mu);
-    for (wsp_server **pp = &reg_head; *pp; pp = &(*pp)->fork_next)
-        if (*pp == srv) { *pp = srv->fork_next; break; }
-    srv->fork_next = NULL;
+    for (wsp_server **pp = &reg_head; *pp; pp = &(*pp)->fork.fork_next)
+        if (*pp == srv) { *pp = srv->fork.fork_next; break; }
+    srv->fork.fork_next = NULL;
     pthread_mutex_unlock(&reg_mu);
-    if (srv->park_ev) { event_free(srv->park_ev); srv->park_ev = NULL; }
+    if (srv->fork.park_ev) { event_free(srv->fork.park_ev); srv->fork.park_ev = NULL; }
 }

@@ -211,26 +211,26 @@ void wsp_metrics_commit_done(wsp_server *srv)
 void wsp_stats_collect(wsp_server *srv, wsp_stats *s)
 {
     *s = srv->st;
-    s->connections = srv->nconns;
-    s->bound = srv->nbound;
-    s->keys = srv->keys.count;
-    s->outbox_depth = srv->outbox_depth;
-    s->outbox_bytes = srv->outbox_bytes;
+    s->connections = srv->ws.nconns;
+    s->bound = srv->ws.nbound;
+    s->keys = srv->ob.keys.count;
+    s->outbox_depth = srv->ob.outbox_depth;
+    s->outbox_bytes = srv->ob.outbox_bytes;
     s->store_bytes = srv->store && srv->store_ops->disk_bytes
                      ? srv->store_ops->disk_bytes(srv->store) : 0;
-    s->oldest_age = srv->g_head ? (wsp_now_ms(srv) - srv->g_head->push_ms) / 1000.0 : 0;
+    s->oldest_age = srv->ob.g_head ? (wsp_now_ms(srv) - srv->ob.g_head->push_ms) / 1000.0 : 0;
     if (s->oldest_age < 0) s->oldest_age = 0;
-    s->fallback_connections = srv->nfallback;
+    s->fallback_connections = srv->ws.nfallback;
     s->log_dropped = wsp_log_dropped(srv->log);
-    pthread_mutex_lock(&srv->ev_mu);
-    s->events_dropped = srv->ev_dropped;
-    pthread_mutex_unlock(&srv->ev_mu);
+    pthread_mutex_lock(&srv->evq.ev_mu);
+    s->events_dropped = srv->evq.ev_dropped;
+    pthread_mutex_unlock(&srv->evq.ev_mu);
     /* By state: one walk; a scrape every few seconds over 100k connections
      * costs well under a millisecond, cheaper than keeping five counters
      * right on every transition. */
     s->conns_handshake = s->conns_unbound = s->conns_web = s->conns_client = 0;
     s->conns_closing = 0;
-    for (wsp_wsconn *c = srv->all_conns; c; c = c->all_next) {
+    for (wsp_wsconn *c = srv->ws.all_conns; c; c = c->all_next) {
         if (c->state == WS_HANDSHAKE) s->conns_handshake++;
         else if (c->state != WS_OPEN) s->conns_closing++;
         else if (!c->key) s->conns_unbound++;

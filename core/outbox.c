@@ -103,8 +103,8 @@ static void keytab_grow(wsp_keytab *t)
 
 wsp_keyrec *wsp_key_find(wsp_server *srv, const char *id, size_t id_len)
 {
-    uint32_t h = key_hash(&srv->keys, id, id_len);
-    for (wsp_keyrec *k = srv->keys.buckets[h & (srv->keys.nbuckets - 1)]; k; k = k->hnext)
+    uint32_t h = key_hash(&srv->ob.keys, id, id_len);
+    for (wsp_keyrec *k = srv->ob.keys.buckets[h & (srv->ob.keys.nbuckets - 1)]; k; k = k->hnext)
         if (k->hash == h && k->id_len == id_len && memcmp(k->id, id, id_len) == 0)
             return k;
     return NULL;
@@ -133,7 +133,7 @@ static void key_free(wsp_keytab *t, wsp_keyrec *k)
  * back a little, which is harmless). */
 static void ghosts_reap(wsp_server *srv)
 {
-    wsp_keytab *t = &srv->keys;
+    wsp_keytab *t = &srv->ob.keys;
     if (!t->ghost_head) return;
     uint64_t applied = srv->store_ops && srv->store_ops->removed_upto
                        ? srv->store_ops->removed_upto(srv->store) : UINT64_MAX;
@@ -150,8 +150,8 @@ wsp_keyrec *wsp_key_get(wsp_server *srv, const char *id, size_t id_len)
     if (k && k->ghost) {
         /* Back before its removes were applied: it goes on with its
          * sequence, never reusing one a stored record may still have. */
-        ghost_unlink(&srv->keys, k);
-        srv->keys.count++;
+        ghost_unlink(&srv->ob.keys, k);
+        srv->ob.keys.count++;
     }
     if (k) return k;
     k = calloc(1, sizeof(*k));
@@ -161,9 +161,9 @@ wsp_keyrec *wsp_key_get(wsp_server *srv, const char *id, size_t id_len)
     memcpy(k->id, id, id_len);
     k->id[id_len] = 0;
     k->id_len = id_len;
-    k->hash = key_hash(&srv->keys, id, id_len);
+    k->hash = key_hash(&srv->ob.keys, id, id_len);
     k->next_seq = 1;
-    wsp_keytab *t = &srv->keys;
+    wsp_keytab *t = &srv->ob.keys;
     if (t->count + t->nghosts >= t->nbuckets) keytab_grow(t);
     size_t b = k->hash & (t->nbuckets - 1);
     k->hnext = t->buckets[b];
@@ -193,7 +193,7 @@ void wsp_key_maybe_release(wsp_server *srv, wsp_keyrec *k)
         }
     }
     if (k->head) return;
-    wsp_keytab *t = &srv->keys;
+    wsp_keytab *t = &srv->ob.keys;
     t->count--;
     ghosts_reap(srv);
     uint64_t applied = srv->store_ops && srv->store_ops->removed_upto
@@ -215,12 +215,12 @@ static void msg_unlink(wsp_server *srv, wsp_msg *m)
     wsp_keyrec *k = m->key;
     if (m->prev) m->prev->next = m->next; else k->head = m->next;
     if (m->next) m->next->prev = m->prev; else k->tail = m->prev;
-    if (m->g_prev) m->g_prev->g_next = m->g_next; else srv->g_head = m->g_next;
-    if (m->g_next) m->g_next->g_prev = m->g_prev; else srv->g_tail = m->g_prev;
+    if (m->g_prev) m->g_prev->g_next = m->g_next; else srv->ob.g_head = m->g_next;
+    if (m->g_next) m->g_next->g_prev = m->g_prev; else srv->ob.g_tail = m->g_prev;
     k->count--;
     k->bytes -= m->frame_len - m->hdr_len;
-    srv->outbox_depth--;
-    srv->outbox_bytes -= m->frame_len - m->hdr_len;
+    srv->ob.outbox_depth--;
+    srv->ob.outbox_bytes -= m->frame_len - m->hdr_len;
 }
 
 static void store_remove(wsp_server *srv, wsp_keyrec *k, const wsp_store_ref *refs, size_t n)
@@ -270,10 +270,10 @@ static wsp_msg *msg_alloc(wsp_server *srv, size_t payload_len)
 {
     size_t size = msg_size(payload_len), cls = msg_class(size);
     if (cls >= WSP_MSG_CLASSES) return malloc(size);
-    wsp_msg *m = srv->msg_free[cls];
+    wsp_msg *m = srv->ob.msg_free[cls];
     if (m) {
-        srv->msg_free[cls] = m->next;
-        srv->msg_free_bytes -= (cls + 1) * MSG_CLASS_SIZE;
+        srv->ob.msg_free[cls] = m->next;
+        srv->ob.msg_free_bytes -= (cls + 1) * MSG_CLASS_SIZE;
         return m;
     }
     return malloc((cls + 1) * MSG_CLASS_SIZE);
@@ -283,13 +283,13 @@ static void msg_free(wsp_server *srv, wsp_msg *m)
 {
     size_t cls = msg_class(msg_size(m->frame_len - m->hdr_len));
     size_t bytes = (cls + 1) * MSG_CLASS_SIZE;
-    if (cls >= WSP_MSG_CLASSES || srv->msg_free_bytes + bytes > MSG_FREE_MAX) {
+    if (cls >= WSP_MSG_CLASSES || srv->ob.msg_free_bytes + bytes > MSG_FREE_MAX) {
         free(m);
         return;
     }
-    m->next = srv->msg_free[cls];
-    srv->msg_free[cls] = m;
-    srv->msg_free_bytes += bytes;
+    m->next = srv->ob.msg_free[cls];
+    srv->ob.msg_free[cls] = m;
+    srv->ob.msg_free_bytes += bytes;
 }
 
 /* Drop one message by rule; logged, counted, removed from the store. */
@@ -329,13 +329,13 @@ static void msg_append(wsp_server *srv, wsp_keyrec *k, wsp_msg *m)
     k->tail = m;
     /* Global push order; loaded messages are inserted as they come (the
      * store yields per key, so ttl may be checked a little late for them). */
-    m->g_prev = srv->g_tail;
-    if (srv->g_tail) srv->g_tail->g_next = m; else srv->g_head = m;
-    srv->g_tail = m;
+    m->g_prev = srv->ob.g_tail;
+    if (srv->ob.g_tail) srv->ob.g_tail->g_next = m; else srv->ob.g_head = m;
+    srv->ob.g_tail = m;
     k->count++;
     k->bytes += m->frame_len - m->hdr_len;
-    srv->outbox_depth++;
-    srv->outbox_bytes += m->frame_len - m->hdr_len;
+    srv->ob.outbox_depth++;
+    srv->ob.outbox_bytes += m->frame_len - m->hdr_len;
 }
 
 static int conn_live(const wsp_wsconn *c)
@@ -481,7 +481,7 @@ void wsp_outbox_fail(wsp_server *srv, uint64_t from, uint64_t upto)
      * have 0). Each was (or will be) answered "fail": it leaves the outbox,
      * logged and counted, and is never replayed. A connection already
      * written it keeps it (delivery does not wait for the commit). */
-    wsp_msg *m = srv->g_tail;
+    wsp_msg *m = srv->ob.g_tail;
     while (m && m->ticket > from) {
         wsp_msg *prev = m->g_prev;
         if (m->ticket <= upto) {
@@ -545,7 +545,7 @@ void wsp_outbox_bind(wsp_wsconn *c, wsp_keyrec *k)
     if (k->conns) k->conns->key_prev = c;
     k->conns = c;
     k->nconns++;
-    c->srv->nbound++;
+    c->srv->ws.nbound++;
     if (c->srv->cluster && !k->cl_attached) {
         /* First connection of the key here: load its outbox from Redis. */
         k->cl_attached = 1;
@@ -567,7 +567,7 @@ void wsp_outbox_unbind(wsp_wsconn *c, int broken)
     if (c->key_prev) c->key_prev->key_next = c->key_next; else k->conns = c->key_next;
     if (c->key_next) c->key_next->key_prev = c->key_prev;
     k->nconns--;
-    srv->nbound--;
+    srv->ws.nbound--;
     c->key = NULL;
     if (srv->cluster) {
         /* Tries are counted in Redis, where every node sees them. */
@@ -651,9 +651,9 @@ void wsp_outbox_expire(wsp_server *srv)
     if (srv->cluster) return;   /* Redis' clock decides (cluster.c) */
     ghosts_reap(srv);
     int64_t limit = wsp_now_ms(srv) - (int64_t)(srv->cfg.ttl * 1000.0);
-    while (srv->g_head && srv->g_head->push_ms <= limit) {
-        wsp_keyrec *k = srv->g_head->key;
-        msg_drop(srv, srv->g_head, "ttl", &srv->st.expired);
+    while (srv->ob.g_head && srv->ob.g_head->push_ms <= limit) {
+        wsp_keyrec *k = srv->ob.g_head->key;
+        msg_drop(srv, srv->ob.g_head, "ttl", &srv->st.expired);
         wsp_key_maybe_release(srv, k);
     }
 }
@@ -760,7 +760,7 @@ void wsp_outbox_mirror_loaded(wsp_server *srv, wsp_keyrec *k, const wsp_mirror_e
 
 void wsp_keytab_free(wsp_server *srv)
 {
-    wsp_keytab *t = &srv->keys;
+    wsp_keytab *t = &srv->ob.keys;
     if (!t->buckets) return;
     for (size_t i = 0; i < t->nbuckets; i++) {
         wsp_keyrec *k = t->buckets[i];
@@ -777,13 +777,13 @@ void wsp_keytab_free(wsp_server *srv)
     t->buckets = NULL;
     t->count = t->nghosts = 0;
     t->ghost_head = t->ghost_tail = NULL;
-    srv->g_head = srv->g_tail = NULL;
+    srv->ob.g_head = srv->ob.g_tail = NULL;
     for (size_t c = 0; c < WSP_MSG_CLASSES; c++) {
-        while (srv->msg_free[c]) {
-            wsp_msg *m = srv->msg_free[c];
-            srv->msg_free[c] = m->next;
+        while (srv->ob.msg_free[c]) {
+            wsp_msg *m = srv->ob.msg_free[c];
+            srv->ob.msg_free[c] = m->next;
             free(m);
         }
     }
-    srv->msg_free_bytes = 0;
+    srv->ob.msg_free_bytes = 0;
 }

@@ -95,40 +95,40 @@ void wsp_emit_event(wsp_server *srv, wsp_event_type type, uint64_t conn_id,
     n->ev.data_len = data ? data_len : 0;
     size_t nb = evnode_bytes(&n->ev);
     uint64_t dropped = 0;
-    pthread_mutex_lock(&srv->ev_mu);
+    pthread_mutex_lock(&srv->evq.ev_mu);
     /* Nobody polls: the oldest events go, counted, until the new one fits
      * both bounds (count and poll_queue_bytes). Delivery never depends on
      * these events: they are copies for PHP. */
-    while (srv->ev_head && (srv->ev_count >= EVENT_QUEUE_MAX
-                            || srv->ev_bytes + nb > srv->cfg.poll_queue_bytes)) {
-        wsp_evnode *old = srv->ev_head;
-        srv->ev_head = old->next;
-        if (!srv->ev_head) srv->ev_tail = NULL;
-        srv->ev_count--;
-        srv->ev_bytes -= evnode_bytes(&old->ev);
-        srv->ev_dropped++;
+    while (srv->evq.ev_head && (srv->evq.ev_count >= EVENT_QUEUE_MAX
+                            || srv->evq.ev_bytes + nb > srv->cfg.poll_queue_bytes)) {
+        wsp_evnode *old = srv->evq.ev_head;
+        srv->evq.ev_head = old->next;
+        if (!srv->evq.ev_head) srv->evq.ev_tail = NULL;
+        srv->evq.ev_count--;
+        srv->evq.ev_bytes -= evnode_bytes(&old->ev);
+        srv->evq.ev_dropped++;
         wsp_event_clear(&old->ev);
         free(old);
     }
     if (nb > srv->cfg.poll_queue_bytes) {   /* alone over the bound */
-        srv->ev_dropped++;
+        srv->evq.ev_dropped++;
         wsp_event_clear(&n->ev);
         free(n);
         n = NULL;
     } else {
-        if (srv->ev_tail) srv->ev_tail->next = n; else srv->ev_head = n;
-        srv->ev_tail = n;
-        srv->ev_count++;
-        srv->ev_bytes += nb;
-        pthread_cond_signal(&srv->ev_cv);
+        if (srv->evq.ev_tail) srv->evq.ev_tail->next = n; else srv->evq.ev_head = n;
+        srv->evq.ev_tail = n;
+        srv->evq.ev_count++;
+        srv->evq.ev_bytes += nb;
+        pthread_cond_signal(&srv->evq.ev_cv);
     }
-    dropped = srv->ev_dropped;
-    pthread_mutex_unlock(&srv->ev_mu);
-    if (dropped != srv->ev_dropped_logged) {
+    dropped = srv->evq.ev_dropped;
+    pthread_mutex_unlock(&srv->evq.ev_mu);
+    if (dropped != srv->evq.ev_dropped_logged) {
         int64_t now = wsp_now_ms(srv);
-        if (!srv->ev_drop_log_ms || now - srv->ev_drop_log_ms >= WSP_LIMIT_LOG_MS) {
-            srv->ev_drop_log_ms = now;
-            srv->ev_dropped_logged = dropped;
+        if (!srv->evq.ev_drop_log_ms || now - srv->evq.ev_drop_log_ms >= WSP_LIMIT_LOG_MS) {
+            srv->evq.ev_drop_log_ms = now;
+            srv->evq.ev_dropped_logged = dropped;
             wsp_log_msg(srv->log, WSP_LOG_WARN, "limit",
                         "poll() queue full (%zu events, poll_queue_bytes %zu): "
                         "%llu events dropped so far", (size_t)EVENT_QUEUE_MAX,
@@ -149,10 +149,10 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 
 void wsp_cmd_finish(wsp_server *srv, wsp_cmd *c)
 {
-    pthread_mutex_lock(&srv->cmd_mu);
+    pthread_mutex_lock(&srv->cmdq.cmd_mu);
     c->done = 1;
-    pthread_cond_broadcast(&srv->cmd_cv);
-    pthread_mutex_unlock(&srv->cmd_mu);
+    pthread_cond_broadcast(&srv->cmdq.cmd_cv);
+    pthread_mutex_unlock(&srv->cmdq.cmd_mu);
 }
 
 /* Answer the pushes from other threads whose tickets are durable; final
@@ -161,7 +161,7 @@ void wsp_cmd_finish(wsp_server *srv, wsp_cmd *c)
 static void release_waiting_cmds(wsp_server *srv, int final)
 {
     uint64_t d = srv->durable_seen;
-    wsp_cmd **pp = &srv->wait_head;
+    wsp_cmd **pp = &srv->cmdq.wait_head;
     while (*pp) {
         wsp_cmd *c = *pp;
         if (c->pend && (c->pend->text || final)) {
@@ -293,8 +293,8 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
     }
     if ((c->type == CMD_PUSH || c->type == CMD_PUSH_LINE)
         && (c->pend || (c->ticket && c->ticket > srv->durable_seen))) {
-        c->next = srv->wait_head;    /* answered when the store commits */
-        srv->wait_head = c;
+        c->next = srv->cmdq.wait_head;    /* answered when the store commits */
+        srv->cmdq.wait_head = c;
         return;
     }
     wsp_cmd_finish(srv, c);
@@ -303,10 +303,10 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
 static void cmd_cb(evutil_socket_t fd, short what, void *arg)
 {
     wsp_server *srv = arg;
-    pthread_mutex_lock(&srv->cmd_mu);
-    wsp_cmd *c = srv->cmd_head;
-    srv->cmd_head = srv->cmd_tail = NULL;
-    pthread_mutex_unlock(&srv->cmd_mu);
+    pthread_mutex_lock(&srv->cmdq.cmd_mu);
+    wsp_cmd *c = srv->cmdq.cmd_head;
+    srv->cmdq.cmd_head = srv->cmdq.cmd_tail = NULL;
+    pthread_mutex_unlock(&srv->cmdq.cmd_mu);
     while (c) {
         wsp_cmd *n = c->next;
         c->next = NULL;
@@ -319,11 +319,11 @@ static void cmd_cb(evutil_socket_t fd, short what, void *arg)
  * every push reply went out. */
 static int drained(wsp_server *srv)
 {
-    for (wsp_wsconn *c = srv->all_conns; c; c = c->all_next)
+    for (wsp_wsconn *c = srv->ws.all_conns; c; c = c->all_next)
         if (c->state == WS_OPEN && c->key && c->written_upto > c->confirmed_upto
             && !c->fallback)
             return 0;
-    return wsp_push_idle(srv) && srv->wait_head == NULL && wsp_cluster_idle(srv);
+    return wsp_push_idle(srv) && srv->cmdq.wait_head == NULL && wsp_cluster_idle(srv);
 }
 
 /* How long, after the drain, the 1001 closes and the replies to push lines
@@ -361,7 +361,7 @@ static void stop_progress(wsp_server *srv)
     int64_t now = wsp_now_ms(srv);
     if (srv->stopping == 1 && (drained(srv) || now >= drain_deadline(srv)))
         finish_stop(srv);
-    if (srv->stopping == 2 && ((wsp_push_idle(srv) && srv->all_conns == NULL)
+    if (srv->stopping == 2 && ((wsp_push_idle(srv) && srv->ws.all_conns == NULL)
                                || now >= srv->ops.final_deadline_ms))
         end_loop(srv);
 }
@@ -415,10 +415,10 @@ static void *loop_main(void *arg)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     event_base_loop(srv->base, EVLOOP_NO_EXIT_ON_EMPTY);
-    pthread_mutex_lock(&srv->cmd_mu);
+    pthread_mutex_lock(&srv->cmdq.cmd_mu);
     srv->ops.loop_done = 1;            /* wsp_server_wait_stopped */
-    pthread_cond_broadcast(&srv->cmd_cv);
-    pthread_mutex_unlock(&srv->cmd_mu);
+    pthread_cond_broadcast(&srv->cmdq.cmd_cv);
+    pthread_mutex_unlock(&srv->cmdq.cmd_mu);
     return NULL;
 }
 
@@ -520,12 +520,12 @@ wsp_server *wsp_server_new(const wsp_config *cfg)
     if (!srv) return NULL;
     if (wsp_config_copy(&srv->cfg, cfg) != 0) { free(srv); return NULL; }
     srv->acc.reserve_fd = -1;   /* accept.c: none yet (0 is a real descriptor) */
-    pthread_mutex_init(&srv->cmd_mu, NULL);
-    pthread_cond_init(&srv->cmd_cv, NULL);
-    pthread_mutex_init(&srv->ev_mu, NULL);
-    pthread_mutex_init(&srv->park_mu, NULL);
-    pthread_cond_init(&srv->park_cv, NULL);
-    pthread_cond_init(&srv->ev_cv, NULL);
+    pthread_mutex_init(&srv->cmdq.cmd_mu, NULL);
+    pthread_cond_init(&srv->cmdq.cmd_cv, NULL);
+    pthread_mutex_init(&srv->evq.ev_mu, NULL);
+    pthread_mutex_init(&srv->fork.park_mu, NULL);
+    pthread_cond_init(&srv->fork.park_cv, NULL);
+    pthread_cond_init(&srv->evq.ev_cv, NULL);
     pthread_mutex_init(&srv->durable_mu, NULL);
     return srv;
 }
@@ -536,27 +536,11 @@ int wsp_server_push_port(wsp_server *srv) { return srv->running ? srv->push_port
 
 static void teardown(wsp_server *srv)
 {
-    if (srv->forked) return;   /* a child's copy: the threads and locks are the parent's */
+    if (srv->fork.forked) return;   /* a child's copy: the threads and locks are the parent's */
     if (srv->ws_lis) { evconnlistener_free(srv->ws_lis); srv->ws_lis = NULL; }
     if (srv->push_lis) { evconnlistener_free(srv->push_lis); srv->push_lis = NULL; }
     wsp_metrics_close(srv);
-    /* Connections still allocated after a stop are freed here. */
-    for (wsp_wsconn *c = srv->all_conns; c; ) {
-        wsp_wsconn *n = c->all_next;
-        c->all_prev = srv->free_head;
-        srv->free_head = c;
-        c->dirty = 0;
-        c->ping_waiting = 0;
-        c->held = 0;
-        c = n;
-    }
-    srv->all_conns = NULL;
-    for (wsp_wsconn *c = srv->free_head; c; c = c->all_prev) c->dirty = c->ping_waiting = 0;
-    srv->ping_wait_head = srv->ping_wait_tail = NULL;
-    srv->held_head = NULL;
-    srv->ndirty = srv->nheld = 0;
-    srv->dirty_head = NULL;
-    wsp_ws_free_pending(srv);
+    wsp_ws_free_all(srv);
     wsp_accept_free(srv);
     /* The store first: its close reports every queued change durable or
      * failed, so each waiting push reply and call gets its true answer. */
@@ -569,8 +553,8 @@ static void teardown(wsp_server *srv)
     wsp_push_close_all(srv);
     release_waiting_cmds(srv, 1);
     wsp_durable_answered(srv);
-    struct event **evs[] = { &srv->cmd_ev, &srv->flush_ev, &srv->sweep_ev, &srv->stop_ev,
-                             &srv->durable_ev, &srv->ping_ev, &srv->held_ev };
+    struct event **evs[] = { &srv->cmdq.cmd_ev, &srv->flush_ev, &srv->sweep_ev, &srv->stop_ev,
+                             &srv->durable_ev, &srv->ws.ping_ev, &srv->ws.held_ev };
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
         if (*evs[i]) { event_free(*evs[i]); *evs[i] = NULL; }
     wsp_keytab_free(srv);
@@ -579,8 +563,6 @@ static void teardown(wsp_server *srv)
     if (srv->log) { wsp_log_close(srv->log); srv->log = NULL; }
     wsp_fork_unregister(srv);
     if (srv->base) { event_base_free(srv->base); srv->base = NULL; }
-    free(srv->rbuf);
-    srv->rbuf = NULL;
 }
 
 /* A start after a stop begins from what a new server has: the previous
@@ -594,17 +576,17 @@ static void reset_loop_state(wsp_server *srv)
     srv->stopping = 0;
     srv->stop_requested = 0;
     srv->flush_scheduled = 0;
-    srv->cmd_head = srv->cmd_tail = NULL;
-    srv->wait_head = NULL;
-    srv->g_head = srv->g_tail = NULL;
-    srv->outbox_depth = srv->outbox_bytes = 0;
-    srv->idle_head = srv->idle_tail = NULL;
-    srv->dirty_head = srv->held_head = NULL;
-    srv->ping_wait_head = srv->ping_wait_tail = NULL;
-    srv->ndirty = srv->nheld = 0;
-    srv->free_head = srv->all_conns = NULL;
-    srv->push_conns = NULL;
-    srv->nconns = srv->nbound = srv->nfallback = 0;
+    srv->cmdq.cmd_head = srv->cmdq.cmd_tail = NULL;
+    srv->cmdq.wait_head = NULL;
+    srv->ob.g_head = srv->ob.g_tail = NULL;
+    srv->ob.outbox_depth = srv->ob.outbox_bytes = 0;
+    srv->ws.idle_head = srv->ws.idle_tail = NULL;
+    srv->ws.dirty_head = srv->ws.held_head = NULL;
+    srv->ws.ping_wait_head = srv->ws.ping_wait_tail = NULL;
+    srv->ws.ndirty = srv->ws.nheld = 0;
+    srv->ws.free_head = srv->ws.all_conns = NULL;
+    srv->push.conns = NULL;
+    srv->ws.nconns = srv->ws.nbound = srv->ws.nfallback = 0;
     int events_off = atomic_load(&srv->ops.events_off);   /* the caller's choice */
     memset(&srv->ops, 0, sizeof(srv->ops));
     atomic_store(&srv->ops.events_off, events_off);
@@ -625,10 +607,10 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     signal(SIGPIPE, SIG_IGN);
     int rc = WSP_ERR_NOMEM;
     reset_loop_state(srv);
-    srv->rbuf_cap = READ_BUF_SIZE;
-    srv->rbuf = malloc(srv->rbuf_cap);
+    srv->ws.rbuf_cap = READ_BUF_SIZE;
+    srv->ws.rbuf = malloc(srv->ws.rbuf_cap);
     srv->base = event_base_new();
-    if (!srv->rbuf || !srv->base || wsp_keytab_init(&srv->keys) != 0) goto fail;
+    if (!srv->ws.rbuf || !srv->base || wsp_keytab_init(&srv->ob.keys) != 0) goto fail;
     srv->log = wsp_log_open(srv->cfg.log_file, srv->cfg.close_log_file,
                             srv->cfg.log_level, errbuf, errlen);
     if (!srv->log) { rc = WSP_ERR_OPTION; goto fail; }
@@ -656,14 +638,14 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
         rc = WSP_ERR_STORE;
         goto fail;
     }
-    srv->cmd_ev = event_new(srv->base, -1, 0, cmd_cb, srv);
+    srv->cmdq.cmd_ev = event_new(srv->base, -1, 0, cmd_cb, srv);
     srv->flush_ev = event_new(srv->base, -1, 0, flush_cb, srv);
     srv->stop_ev = event_new(srv->base, -1, 0, stop_cb, srv);
     srv->sweep_ev = event_new(srv->base, -1, EV_PERSIST, sweep_cb, srv);
-    srv->ping_ev = event_new(srv->base, -1, 0, wsp_ws_ping_timer, srv);
-    srv->held_ev = event_new(srv->base, -1, 0, wsp_ws_held_timer, srv);
-    if (!srv->cmd_ev || !srv->flush_ev || !srv->stop_ev || !srv->sweep_ev || !srv->durable_ev
-        || !srv->ping_ev || !srv->held_ev || wsp_fork_register(srv) != 0)
+    srv->ws.ping_ev = event_new(srv->base, -1, 0, wsp_ws_ping_timer, srv);
+    srv->ws.held_ev = event_new(srv->base, -1, 0, wsp_ws_held_timer, srv);
+    if (!srv->cmdq.cmd_ev || !srv->flush_ev || !srv->stop_ev || !srv->sweep_ev || !srv->durable_ev
+        || !srv->ws.ping_ev || !srv->ws.held_ev || wsp_fork_register(srv) != 0)
         goto fail;
     double iv = srv->cfg.heartbeat_timeout / 4;
     if (iv > 0.25) iv = 0.25;
@@ -691,7 +673,7 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     wsp_addr_split(srv->cfg.push_listen, ph, sizeof(ph), &unused_port, NULL, 0);
     wsp_log_msg(srv->log, WSP_LOG_INFO, "start",
                 "ws=%s:%d push=%s:%d store=%s held=%llu", wh, srv->ws_port, ph,
-                srv->push_port, srv->cfg.store, (unsigned long long)srv->outbox_depth);
+                srv->push_port, srv->cfg.store, (unsigned long long)srv->ob.outbox_depth);
     if (pthread_create(&srv->thread, NULL, loop_main, srv) != 0) {
         wsp_errf(errbuf, errlen, "cannot start the loop thread: %s", strerror(errno));
         rc = WSP_ERR_THREAD;
@@ -726,11 +708,11 @@ int wsp_server_stop_request(wsp_server *srv, double drain_seconds)
     int64_t want = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000
                    + (int64_t)(drain_seconds * 1000.0);
     /* Only ever shortened: the first request sets it, later ones cut it. */
-    pthread_mutex_lock(&srv->cmd_mu);
+    pthread_mutex_lock(&srv->cmdq.cmd_mu);
     if (!srv->stop_requested || want < drain_deadline(srv))
         __atomic_store_n(&srv->drain_deadline_ms, want, __ATOMIC_RELEASE);
     srv->stop_requested = 1;
-    pthread_mutex_unlock(&srv->cmd_mu);
+    pthread_mutex_unlock(&srv->cmdq.cmd_mu);
     event_active(srv->stop_ev, EV_TIMEOUT, 0);
     return WSP_OK;
 }
@@ -743,11 +725,11 @@ int wsp_server_wait_stopped(wsp_server *srv, double timeout)
     long long ns = ts.tv_nsec + (long long)((timeout - (long long)timeout) * 1e9);
     ts.tv_sec += (time_t)timeout + ns / 1000000000LL;
     ts.tv_nsec = ns % 1000000000LL;
-    pthread_mutex_lock(&srv->cmd_mu);
+    pthread_mutex_lock(&srv->cmdq.cmd_mu);
     while (!srv->ops.loop_done)
-        if (pthread_cond_timedwait(&srv->cmd_cv, &srv->cmd_mu, &ts) == ETIMEDOUT) break;
+        if (pthread_cond_timedwait(&srv->cmdq.cmd_cv, &srv->cmdq.cmd_mu, &ts) == ETIMEDOUT) break;
     int done = srv->ops.loop_done;
-    pthread_mutex_unlock(&srv->cmd_mu);
+    pthread_mutex_unlock(&srv->cmdq.cmd_mu);
     return done;
 }
 
@@ -771,31 +753,31 @@ int wsp_server_stop(wsp_server *srv, double drain_seconds)
     srv->thread_started = 0;
     srv->running = 0;
     wsp_log_msg(srv->log, WSP_LOG_INFO, "stop", "held=%llu",
-                (unsigned long long)srv->outbox_depth);
+                (unsigned long long)srv->ob.outbox_depth);
     teardown(srv);
     /* Wake pollers so they notice. */
-    pthread_mutex_lock(&srv->ev_mu);
-    pthread_cond_broadcast(&srv->ev_cv);
-    pthread_mutex_unlock(&srv->ev_mu);
+    pthread_mutex_lock(&srv->evq.ev_mu);
+    pthread_cond_broadcast(&srv->evq.ev_cv);
+    pthread_mutex_unlock(&srv->evq.ev_mu);
     return WSP_OK;
 }
 
 void wsp_server_free(wsp_server *srv)
 {
     if (!srv) return;
-    if (srv->forked) return;   /* a child's copy after fork(): see fork.c */
+    if (srv->fork.forked) return;   /* a child's copy after fork(): see fork.c */
     wsp_server_stop(srv, 0);
     teardown(srv);
-    wsp_evnode *n = srv->ev_head;
+    wsp_evnode *n = srv->evq.ev_head;
     while (n) { wsp_evnode *x = n->next; wsp_event_clear(&n->ev); free(n); n = x; }
-    pthread_mutex_destroy(&srv->cmd_mu);
-    pthread_cond_destroy(&srv->cmd_cv);
-    pthread_mutex_destroy(&srv->ev_mu);
+    pthread_mutex_destroy(&srv->cmdq.cmd_mu);
+    pthread_cond_destroy(&srv->cmdq.cmd_cv);
+    pthread_mutex_destroy(&srv->evq.ev_mu);
     pthread_mutex_destroy(&srv->durable_mu);
     wsp_durable_free(srv);
-    pthread_cond_destroy(&srv->ev_cv);
-    pthread_mutex_destroy(&srv->park_mu);
-    pthread_cond_destroy(&srv->park_cv);
+    pthread_cond_destroy(&srv->evq.ev_cv);
+    pthread_mutex_destroy(&srv->fork.park_mu);
+    pthread_cond_destroy(&srv->fork.park_cv);
     wsp_config_free(&srv->cfg);
     free(srv);
 }
@@ -804,15 +786,15 @@ void wsp_server_free(wsp_server *srv)
 static int call_loop(wsp_server *srv, wsp_cmd *c)
 {
     if (!srv->running) return WSP_ERR_STATE;
-    pthread_mutex_lock(&srv->cmd_mu);
+    pthread_mutex_lock(&srv->cmdq.cmd_mu);
     c->next = NULL;
-    if (srv->cmd_tail) srv->cmd_tail->next = c; else srv->cmd_head = c;
-    srv->cmd_tail = c;
-    pthread_mutex_unlock(&srv->cmd_mu);
-    event_active(srv->cmd_ev, EV_TIMEOUT, 0);
-    pthread_mutex_lock(&srv->cmd_mu);
-    while (!c->done) pthread_cond_wait(&srv->cmd_cv, &srv->cmd_mu);
-    pthread_mutex_unlock(&srv->cmd_mu);
+    if (srv->cmdq.cmd_tail) srv->cmdq.cmd_tail->next = c; else srv->cmdq.cmd_head = c;
+    srv->cmdq.cmd_tail = c;
+    pthread_mutex_unlock(&srv->cmdq.cmd_mu);
+    event_active(srv->cmdq.cmd_ev, EV_TIMEOUT, 0);
+    pthread_mutex_lock(&srv->cmdq.cmd_mu);
+    while (!c->done) pthread_cond_wait(&srv->cmdq.cmd_cv, &srv->cmdq.cmd_mu);
+    pthread_mutex_unlock(&srv->cmdq.cmd_mu);
     return WSP_OK;
 }
 
@@ -825,7 +807,7 @@ int wsp_server_push(wsp_server *srv, const char *key, size_t key_len,
                   .b_len = payload_len, .err = errbuf ? errbuf : tmp,
                   .errlen = errbuf ? errlen : sizeof(tmp) };
     if (call_loop(srv, &c) != WSP_OK) {
-        wsp_errf(c.err, c.errlen, srv->forked ? "server runs in the parent process (this is a "
+        wsp_errf(c.err, c.errlen, srv->fork.forked ? "server runs in the parent process (this is a "
                  "child after fork)" : "server is not running");
         return WSP_ERR_STATE;
     }
@@ -857,24 +839,24 @@ int wsp_server_stats(wsp_server *srv, wsp_stats *out)
 
 int wsp_server_poll(wsp_server *srv, double timeout, wsp_event *ev)
 {
-    pthread_mutex_lock(&srv->ev_mu);
-    if (!srv->ev_head && timeout > 0 && srv->running) {
+    pthread_mutex_lock(&srv->evq.ev_mu);
+    if (!srv->evq.ev_head && timeout > 0 && srv->running) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         long long ns = ts.tv_nsec + (long long)((timeout - (long long)timeout) * 1e9);
         ts.tv_sec += (time_t)timeout + ns / 1000000000LL;
         ts.tv_nsec = ns % 1000000000LL;
-        while (!srv->ev_head && srv->running)
-            if (pthread_cond_timedwait(&srv->ev_cv, &srv->ev_mu, &ts) == ETIMEDOUT) break;
+        while (!srv->evq.ev_head && srv->running)
+            if (pthread_cond_timedwait(&srv->evq.ev_cv, &srv->evq.ev_mu, &ts) == ETIMEDOUT) break;
     }
-    wsp_evnode *n = srv->ev_head;
+    wsp_evnode *n = srv->evq.ev_head;
     if (n) {
-        srv->ev_head = n->next;
-        if (!srv->ev_head) srv->ev_tail = NULL;
-        srv->ev_count--;
-        srv->ev_bytes -= evnode_bytes(&n->ev);
+        srv->evq.ev_head = n->next;
+        if (!srv->evq.ev_head) srv->evq.ev_tail = NULL;
+        srv->evq.ev_count--;
+        srv->evq.ev_bytes -= evnode_bytes(&n->ev);
     }
-    pthread_mutex_unlock(&srv->ev_mu);
+    pthread_mutex_unlock(&srv->evq.ev_mu);
     if (!n) return 0;
     *ev = n->ev;
     free(n);

@@ -191,25 +191,33 @@ typedef struct wsp_cmd {
 
 typedef struct wsp_evnode { wsp_event ev; struct wsp_evnode *next; } wsp_evnode;
 
+/* The server's state, grouped by owner: each group names the file that
+ * writes it (others only read), and teardown() (server.c) frees each
+ * group through its owner. Loop thread only unless a field says so. */
 struct wsp_server {
+    /* lifecycle, listeners, loop (server.c) */
     wsp_config cfg;
     struct event_base *base;
     pthread_t thread;
     int thread_started;
     int running;                      /* start() succeeded, stop() not yet */
     char errstr[256];
-
     struct evconnlistener *ws_lis, *push_lis;
     struct ssl_ctx_st *tls_ctx;       /* ws_tls_cert: the WebSocket listener speaks wss:// */
     int ws_port, push_port;
-
+    struct event *flush_ev, *sweep_ev, *stop_ev;
+    int flush_scheduled;
+    int stopping;                     /* 1 draining, 2 closing/flushing, 3 done */
+    int stop_requested;               /* under cmdq.cmd_mu */
+    int64_t drain_deadline_ms;
     wsp_log *log;
+
+    /* the store and its answers (durable.c): the store thread reports
+     * under durable_mu; the loop takes them and answers replies by
+     * durable_seen and the failed ranges */
     const wsp_store_ops *store_ops;
     wsp_store *store;
     wsp_cluster *cluster;            /* store = redis://: cluster mode (store is NULL) */
-    /* The store's answers (durable.c): the store thread reports under
-     * durable_mu; the loop takes them and answers replies by durable_seen
-     * and the failed ranges. */
     pthread_mutex_t durable_mu;
     _Atomic uint64_t durable_upto;      /* reported so far (under durable_mu) */
     uint64_t durable_reported;          /* store thread, under durable_mu */
@@ -220,50 +228,64 @@ struct wsp_server {
     uint64_t durable_seen;              /* loop: replies go by this */
     struct event *durable_ev;
 
-    struct event *cmd_ev, *flush_ev, *sweep_ev, *stop_ev, *drain_ev;
-    pthread_mutex_t cmd_mu; pthread_cond_t cmd_cv;
-    wsp_cmd *cmd_head, *cmd_tail;
-    wsp_cmd *wait_head;               /* pushes from PHP waiting for the store */
-    int flush_scheduled;
+    /* work from other threads (server.c): queued under cmd_mu */
+    struct {
+        struct event *cmd_ev;
+        pthread_mutex_t cmd_mu; pthread_cond_t cmd_cv;
+        wsp_cmd *cmd_head, *cmd_tail;
+        wsp_cmd *wait_head;           /* pushes from PHP waiting for the store */
+    } cmdq;
 
-    pthread_mutex_t ev_mu; pthread_cond_t ev_cv;
-    wsp_evnode *ev_head, *ev_tail; size_t ev_count, ev_bytes; uint64_t ev_dropped;
-    uint64_t ev_dropped_logged;       /* loop thread: drops already logged */
-    int64_t  ev_drop_log_ms;          /* loop thread: when they were */
+    /* events for poll() (server.c): under ev_mu */
+    struct {
+        pthread_mutex_t ev_mu; pthread_cond_t ev_cv;
+        wsp_evnode *ev_head, *ev_tail; size_t ev_count, ev_bytes; uint64_t ev_dropped;
+        uint64_t ev_dropped_logged;   /* loop thread: drops already logged */
+        int64_t  ev_drop_log_ms;      /* loop thread: when they were */
+    } evq;
 
-    wsp_keytab keys;
-    wsp_msg *g_head, *g_tail;         /* all held messages, push order */
-    wsp_msg *msg_free[WSP_MSG_CLASSES];   /* freed entries kept for reuse (outbox.c) */
-    size_t   msg_free_bytes;
-    uint64_t outbox_depth, outbox_bytes;
+    /* keys and outboxes (outbox.c; freed by wsp_keytab_free) */
+    struct {
+        wsp_keytab keys;
+        wsp_msg *g_head, *g_tail;     /* all held messages, push order */
+        wsp_msg *msg_free[WSP_MSG_CLASSES];   /* freed entries kept for reuse */
+        size_t   msg_free_bytes;
+        uint64_t outbox_depth, outbox_bytes;
+    } ob;
 
-    wsp_wsconn *idle_head, *idle_tail;
-    wsp_wsconn *dirty_head;
-    wsp_wsconn *ping_wait_head, *ping_wait_tail;  /* deferred pings, FIFO */
-    wsp_wsconn *held_head;            /* small outputs held back by a busy pass */
-    size_t ndirty, nheld;
-    struct event *held_ev;
-    struct event *ping_ev;
-    wsp_wsconn *free_head;            /* connections to free at a safe point */
-    wsp_wsconn *all_conns;            /* every ws connection (sweeps) */
-    wsp_pushconn *push_conns;
-    uint64_t next_conn_id;
-    uint64_t nconns, nbound, nfallback;
-    int stopping;                     /* 1 draining, 2 closing/flushing, 3 done */
-    int stop_requested;               /* under cmd_mu */
-    int64_t drain_deadline_ms;
-
+    /* WebSocket connections (ws_conn.c; freed by wsp_ws_free_pending) */
+    struct {
+        wsp_wsconn *idle_head, *idle_tail;
+        wsp_wsconn *dirty_head;
+        wsp_wsconn *ping_wait_head, *ping_wait_tail;  /* deferred pings, FIFO */
+        wsp_wsconn *held_head;        /* small outputs held back by a busy pass */
+        size_t ndirty, nheld;
+        struct event *held_ev;
+        struct event *ping_ev;
+        wsp_wsconn *free_head;        /* connections to free at a safe point */
+        wsp_wsconn *all_conns;        /* every ws connection (sweeps) */
+        uint64_t next_conn_id;
+        uint64_t nconns, nbound, nfallback;
+        uint8_t *rbuf; size_t rbuf_cap;   /* shared read buffer */
+    } ws;
     wsp_accept_state acc;             /* admission limits (accept.c) */
-    wsp_stats st;                     /* counters (loop thread) */
-    wsp_ops ops;                      /* metrics, health, lifecycle (metrics.h) */
-    uint8_t *rbuf; size_t rbuf_cap;   /* shared read buffer */
+
+    /* push port connections (push_conn.c; freed by wsp_push_close_all) */
+    struct {
+        wsp_pushconn *conns;
+    } push;
+
+    wsp_stats st;                     /* counters (every loop file; read by metrics.c) */
+    wsp_ops ops;                      /* metrics, health, lifecycle (metrics.c) */
 
     /* fork safety (fork.c) */
-    struct wsp_server *fork_next;     /* running servers of the process */
-    struct event *park_ev;            /* parks the loop while a fork copies it */
-    pthread_mutex_t park_mu; pthread_cond_t park_cv;
-    int park_hold, parked;            /* under park_mu */
-    int forked;                       /* this is a child's copy: not ours to run or free */
+    struct {
+        struct wsp_server *fork_next; /* running servers of the process */
+        struct event *park_ev;        /* parks the loop while a fork copies it */
+        pthread_mutex_t park_mu; pthread_cond_t park_cv;
+        int park_hold, parked;        /* under park_mu */
+        int forked;                   /* this is a child's copy: not ours to run or free */
+    } fork;
 };
 
 /* fork.c: the loop parks during fork(); a child closes its copies of the
@@ -300,6 +322,7 @@ void wsp_ws_flush_all(wsp_server *srv);
 void wsp_ws_sweep(wsp_server *srv);
 void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason);
 void wsp_ws_free_pending(wsp_server *srv);
+void wsp_ws_free_all(wsp_server *srv);     /* teardown */
 int  wsp_ws_out_full(const wsp_wsconn *c);
 struct evbuffer *wsp_ws_out(wsp_wsconn *c);   /* created on demand, NULL on OOM */
 int  wsp_ws_add(wsp_wsconn *c, const void *data, size_t len);

@@ -60,9 +60,9 @@ static void idle_unlink(wsp_wsconn *c)
 {
     wsp_server *srv = c->srv;
     if (c->idle_prev) c->idle_prev->idle_next = c->idle_next;
-    else if (srv->idle_head == c) srv->idle_head = c->idle_next;
+    else if (srv->ws.idle_head == c) srv->ws.idle_head = c->idle_next;
     if (c->idle_next) c->idle_next->idle_prev = c->idle_prev;
-    else if (srv->idle_tail == c) srv->idle_tail = c->idle_prev;
+    else if (srv->ws.idle_tail == c) srv->ws.idle_tail = c->idle_prev;
     c->idle_prev = c->idle_next = NULL;
 }
 
@@ -70,11 +70,11 @@ static void idle_touch(wsp_wsconn *c)
 {
     wsp_server *srv = c->srv;
     c->last_active_ms = wsp_now_ms(srv);
-    if (srv->idle_tail == c) return;
+    if (srv->ws.idle_tail == c) return;
     idle_unlink(c);
-    c->idle_prev = srv->idle_tail;
-    if (srv->idle_tail) srv->idle_tail->idle_next = c; else srv->idle_head = c;
-    srv->idle_tail = c;
+    c->idle_prev = srv->ws.idle_tail;
+    if (srv->ws.idle_tail) srv->ws.idle_tail->idle_next = c; else srv->ws.idle_head = c;
+    srv->ws.idle_tail = c;
 }
 
 /* The output buffer exists only while there is output: an idle connection
@@ -117,13 +117,13 @@ wsp_wsconn *wsp_ws_accept(wsp_server *srv, evutil_socket_t fd)
     }
     c->srv = srv;
     c->fd = fd;
-    c->id = ++srv->next_conn_id;
+    c->id = ++srv->ws.next_conn_id;
     set_events(c, EV_READ);
     wsp_ws_parser_init(&c->parser, srv->cfg.max_frame);
-    c->all_next = srv->all_conns;
-    if (srv->all_conns) srv->all_conns->all_prev = c;
-    srv->all_conns = c;
-    srv->nconns++;
+    c->all_next = srv->ws.all_conns;
+    if (srv->ws.all_conns) srv->ws.all_conns->all_prev = c;
+    srv->ws.all_conns = c;
+    srv->ws.nconns++;
     idle_touch(c);   /* the accept time: the handshake deadline counts from it */
     wsp_log_ev(srv, WSP_LOG_DEBUG, "connect", c->id, NULL, 0, 0, NULL, NULL, 0);
     return c;
@@ -133,9 +133,9 @@ void wsp_ws_mark_dirty(wsp_wsconn *c)
 {
     if (c->dirty) return;
     c->dirty = 1;
-    c->dirty_next = c->srv->dirty_head;
-    c->srv->dirty_head = c;
-    c->srv->ndirty++;
+    c->dirty_next = c->srv->ws.dirty_head;
+    c->srv->ws.dirty_head = c;
+    c->srv->ws.ndirty++;
     wsp_schedule_flush(c->srv);
 }
 
@@ -151,10 +151,10 @@ static void queue_free(wsp_wsconn *c)
     if (!c->dirty) c->dirty_next = NULL;
     /* Reuse all_prev as the free-list link: it is unlinked from all_conns. */
     wsp_server *srv = c->srv;
-    if (c->all_prev) c->all_prev->all_next = c->all_next; else srv->all_conns = c->all_next;
+    if (c->all_prev) c->all_prev->all_next = c->all_next; else srv->ws.all_conns = c->all_next;
     if (c->all_next) c->all_next->all_prev = c->all_prev;
-    c->all_prev = srv->free_head;
-    srv->free_head = c;
+    c->all_prev = srv->ws.free_head;
+    srv->ws.free_head = c;
     set_events(c, 0);
     wsp_schedule_flush(srv);
 }
@@ -162,9 +162,9 @@ static void queue_free(wsp_wsconn *c)
 void wsp_ws_free_pending(wsp_server *srv)
 {
     wsp_wsconn *keep = NULL;
-    while (srv->free_head) {
-        wsp_wsconn *c = srv->free_head;
-        srv->free_head = c->all_prev;
+    while (srv->ws.free_head) {
+        wsp_wsconn *c = srv->ws.free_head;
+        srv->ws.free_head = c->all_prev;
         if (c->dirty || c->ping_waiting) {   /* still listed: freed after */
             c->all_prev = keep;
             keep = c;
@@ -181,10 +181,32 @@ void wsp_ws_free_pending(wsp_server *srv)
         wsp_key_free(&c->auth_key);
         wsp_tls_free(c->ssl);
         free(c->in);
-        srv->nconns--;
+        srv->ws.nconns--;
         free(c);
     }
-    srv->free_head = keep;
+    srv->ws.free_head = keep;
+}
+
+/* Teardown: free every connection still allocated after a stop, its
+ * lists and the shared read buffer (the ws group of struct wsp_server). */
+void wsp_ws_free_all(wsp_server *srv)
+{
+    for (wsp_wsconn *c = srv->ws.all_conns; c; ) {
+        wsp_wsconn *n = c->all_next;
+        c->all_prev = srv->ws.free_head;
+        srv->ws.free_head = c;
+        c = n;
+    }
+    srv->ws.all_conns = NULL;
+    for (wsp_wsconn *c = srv->ws.free_head; c; c = c->all_prev)
+        c->dirty = c->ping_waiting = c->held = 0;
+    srv->ws.ping_wait_head = srv->ws.ping_wait_tail = NULL;
+    srv->ws.held_head = NULL;
+    srv->ws.ndirty = srv->ws.nheld = 0;
+    srv->ws.dirty_head = NULL;
+    wsp_ws_free_pending(srv);
+    free(srv->ws.rbuf);
+    srv->ws.rbuf = NULL;
 }
 
 void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)
@@ -195,7 +217,7 @@ void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)
     c->state = WS_CLOSING;
     set_events(c, 0);
     idle_unlink(c);
-    if (c->fallback) { c->fallback = 0; srv->nfallback--; }
+    if (c->fallback) { c->fallback = 0; srv->ws.nfallback--; }
     wsp_keyrec *k = c->key;
     srv->st.closed_by_reason[wsp_close_reason_class(code, reason)]++;
     wsp_emit_event(srv, WSP_EV_CLOSE, c->id, k, reason, strlen(reason));
@@ -227,7 +249,7 @@ void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)
 
 void wsp_ws_close_all(wsp_server *srv, uint16_t code)
 {
-    wsp_wsconn *c = srv->all_conns;
+    wsp_wsconn *c = srv->ws.all_conns;
     while (c) {
         wsp_wsconn *n = c->all_next;
         wsp_ws_close(c, code, "server stop");
@@ -343,7 +365,7 @@ static void maybe_enter_fallback(wsp_wsconn *c)
     if (now - c->first_unanswered_ping_ms < (int64_t)(srv->cfg.ping_fallback_after * 1000.0))
         return;
     c->fallback = 1;
-    srv->nfallback++;
+    srv->ws.nfallback++;
     srv->st.fallback_connections++;
     wsp_log_ev(srv, WSP_LOG_WARN, "fallback", c->id, c->key, 0, 0,
                "pings unanswered while frames keep coming: confirming at TCP level", NULL, 0);
@@ -452,11 +474,11 @@ static ssize_t conn_recv(wsp_wsconn *c, evutil_socket_t fd)
 {
     wsp_server *srv = c->srv;
     if (!c->ssl) {
-        ssize_t n = recv(fd, srv->rbuf, srv->rbuf_cap, 0);
+        ssize_t n = recv(fd, srv->ws.rbuf, srv->ws.rbuf_cap, 0);
         return n >= 0 ? n : errno == EAGAIN || errno == EINTR ? WSP_TLS_AGAIN : -1;
     }
     int ww;
-    ssize_t n = wsp_tls_read(c->ssl, srv->rbuf, srv->rbuf_cap, &ww);
+    ssize_t n = wsp_tls_read(c->ssl, srv->ws.rbuf, srv->ws.rbuf_cap, &ww);
     if (ww != c->tls_rw) {   /* the handshake's output did not fit: wait for writability */
         c->tls_rw = (uint8_t)ww;
         set_events(c, (short)((c->ev_flags & ~EV_WRITE) | EV_READ
@@ -517,7 +539,7 @@ static void ws_read(evutil_socket_t fd, void *arg)
     if (n < 0) return;
     if (c->state == WS_HANDSHAKE) {
         if (in_reserve(c, c->in_len + (size_t)n) < 0) { wsp_ws_close(c, 0, "oom"); return; }
-        memcpy(c->in + c->in_len, srv->rbuf, (size_t)n);
+        memcpy(c->in + c->in_len, srv->ws.rbuf, (size_t)n);
         c->in_len += (size_t)n;
         if (c->in_len > WSP_WS_HANDSHAKE_MAX + 4096) c->in_len = WSP_WS_HANDSHAKE_MAX + 4096;
         /* No idle_touch here: bytes trickling in do not extend the
@@ -537,17 +559,17 @@ static void ws_read(evutil_socket_t fd, void *arg)
     size_t used = 0;
     if (c->in_len == 0) {
         /* Common case: parse straight from the shared buffer. */
-        handle_frames(c, srv->rbuf, (size_t)n, &used);
+        handle_frames(c, srv->ws.rbuf, (size_t)n, &used);
         if (c->state != WS_OPEN) return;
         size_t rest = (size_t)n - used;
         if (rest) {
             if (in_reserve(c, rest) < 0) { c->oom = 1; wsp_ws_close(c, 1011, "oom"); return; }
-            memcpy(c->in, srv->rbuf + used, rest);
+            memcpy(c->in, srv->ws.rbuf + used, rest);
             c->in_len = rest;
         }
     } else {
         if (in_reserve(c, c->in_len + (size_t)n) < 0) { c->oom = 1; wsp_ws_close(c, 1011, "oom"); return; }
-        memcpy(c->in + c->in_len, srv->rbuf, (size_t)n);
+        memcpy(c->in + c->in_len, srv->ws.rbuf, (size_t)n);
         c->in_len += (size_t)n;
         handle_frames(c, c->in, c->in_len, &used);
         if (c->state != WS_OPEN) return;
@@ -596,7 +618,7 @@ static void discard_input(wsp_wsconn *c)
 {
     wsp_server *srv = c->srv;
     for (int i = 0; i < 256; i++)
-        if (recv(c->fd, srv->rbuf, srv->rbuf_cap, MSG_DONTWAIT) <= 0) break;
+        if (recv(c->fd, srv->ws.rbuf, srv->ws.rbuf_cap, MSG_DONTWAIT) <= 0) break;
 }
 
 static void after_write(wsp_wsconn *c)
@@ -665,9 +687,9 @@ static void send_ping(wsp_wsconn *c)
 
 static void arm_ping_timer(wsp_server *srv)
 {
-    if (!event_pending(srv->ping_ev, EV_TIMEOUT, NULL)) {
+    if (!event_pending(srv->ws.ping_ev, EV_TIMEOUT, NULL)) {
         struct timeval tv = { 0, PING_TICK_MS * 1000 };
-        event_add(srv->ping_ev, &tv);
+        event_add(srv->ws.ping_ev, &tv);
     }
 }
 
@@ -680,9 +702,9 @@ static void defer_ping(wsp_wsconn *c)
     if (c->ping_waiting) return;
     c->ping_waiting = 1;
     c->ping_wait_next = NULL;
-    if (srv->ping_wait_tail) srv->ping_wait_tail->ping_wait_next = c;
-    else srv->ping_wait_head = c;
-    srv->ping_wait_tail = c;
+    if (srv->ws.ping_wait_tail) srv->ws.ping_wait_tail->ping_wait_next = c;
+    else srv->ws.ping_wait_head = c;
+    srv->ws.ping_wait_tail = c;
     arm_ping_timer(srv);
 }
 
@@ -691,17 +713,17 @@ void wsp_ws_ping_timer(evutil_socket_t fd, short what, void *arg)
     wsp_server *srv = arg;
     int64_t now = wsp_now_ms(srv);
     wsp_wsconn *c;
-    while ((c = srv->ping_wait_head) != NULL) {
+    while ((c = srv->ws.ping_wait_head) != NULL) {
         if (c->state == WS_OPEN && now - c->last_ping_ms < PING_MIN_MS) break;
-        srv->ping_wait_head = c->ping_wait_next;
-        if (!srv->ping_wait_head) srv->ping_wait_tail = NULL;
+        srv->ws.ping_wait_head = c->ping_wait_next;
+        if (!srv->ws.ping_wait_head) srv->ws.ping_wait_tail = NULL;
         c->ping_waiting = 0;
         if (c->state == WS_OPEN) {
             c->ping_due = 1;
             wsp_ws_mark_dirty(c);
         }
     }
-    if (srv->ping_wait_head) arm_ping_timer(srv);
+    if (srv->ws.ping_wait_head) arm_ping_timer(srv);
     wsp_schedule_flush(srv);   /* also frees connections that waited here */
 }
 
@@ -715,28 +737,28 @@ void wsp_ws_held_timer(evutil_socket_t fd, short what, void *arg)
 void wsp_ws_flush_all(wsp_server *srv)
 {
     /* What the previous busy pass held goes out now (still marked dirty). */
-    while (srv->held_head) {
-        wsp_wsconn *h = srv->held_head;
-        srv->held_head = h->dirty_next;
-        h->dirty_next = srv->dirty_head;
-        srv->dirty_head = h;
+    while (srv->ws.held_head) {
+        wsp_wsconn *h = srv->ws.held_head;
+        srv->ws.held_head = h->dirty_next;
+        h->dirty_next = srv->ws.dirty_head;
+        srv->ws.dirty_head = h;
     }
-    int busy = srv->ndirty + srv->nheld >= BUSY_PASS_CONNS;
+    int busy = srv->ws.ndirty + srv->ws.nheld >= BUSY_PASS_CONNS;
     int64_t now = wsp_now_ms(srv);
-    srv->ndirty = srv->nheld = 0;
-    wsp_wsconn *c = srv->dirty_head;
-    srv->dirty_head = NULL;
+    srv->ws.ndirty = srv->ws.nheld = 0;
+    wsp_wsconn *c = srv->ws.dirty_head;
+    srv->ws.dirty_head = NULL;
     while (c) {
         wsp_wsconn *n = c->dirty_next;
         if (busy && c->state == WS_OPEN && out_len(c) > 0 && out_len(c) < HOLD_BYTES
             && (!c->held || now - c->held_since_ms < HOLD_MS)) {
             if (!c->held) c->held_since_ms = now;
             c->held = 1;                    /* stays dirty, on the held list */
-            c->dirty_next = srv->held_head;
-            srv->held_head = c;
-            srv->nheld++;
+            c->dirty_next = srv->ws.held_head;
+            srv->ws.held_head = c;
+            srv->ws.nheld++;
             c = n;
-            if (!c && srv->dirty_head) { c = srv->dirty_head; srv->dirty_head = NULL; }
+            if (!c && srv->ws.dirty_head) { c = srv->ws.dirty_head; srv->ws.dirty_head = NULL; }
             continue;
         }
         c->held = 0;
@@ -762,14 +784,14 @@ void wsp_ws_flush_all(wsp_server *srv)
             }
         }
         c = n;
-        if (!c && srv->dirty_head) {   /* closes above may have queued more */
-            c = srv->dirty_head;
-            srv->dirty_head = NULL;
+        if (!c && srv->ws.dirty_head) {   /* closes above may have queued more */
+            c = srv->ws.dirty_head;
+            srv->ws.dirty_head = NULL;
         }
     }
-    if (srv->held_head && !event_pending(srv->held_ev, EV_TIMEOUT, NULL)) {
+    if (srv->ws.held_head && !event_pending(srv->ws.held_ev, EV_TIMEOUT, NULL)) {
         struct timeval tv = { 0, 200 };
-        event_add(srv->held_ev, &tv);
+        event_add(srv->ws.held_ev, &tv);
     }
 }
 
@@ -778,15 +800,15 @@ void wsp_ws_sweep(wsp_server *srv)
 {
     int64_t now = wsp_now_ms(srv);
     int64_t idle_ms = (int64_t)(srv->cfg.heartbeat_timeout * 1000.0);
-    while (srv->idle_head && now - srv->idle_head->last_active_ms > idle_ms) {
+    while (srv->ws.idle_head && now - srv->ws.idle_head->last_active_ms > idle_ms) {
         srv->st.closed_timeout++;
-        wsp_ws_close(srv->idle_head, WSP_WS_CLOSE_GOING_AWAY, "heartbeat timeout");
+        wsp_ws_close(srv->ws.idle_head, WSP_WS_CLOSE_GOING_AWAY, "heartbeat timeout");
     }
     int64_t reping_ms = (int64_t)(srv->cfg.ping_fallback_after * 1000.0 / 4);
     if (reping_ms < 50) reping_ms = 50;
     int64_t hs_ms = (int64_t)(srv->cfg.handshake_timeout * 1000.0);
     int64_t msg_ms = (int64_t)(srv->cfg.message_timeout * 1000.0);
-    for (wsp_wsconn *c = srv->all_conns; c; ) {
+    for (wsp_wsconn *c = srv->ws.all_conns; c; ) {
         wsp_wsconn *n = c->all_next;
         if (c->state == WS_CLOSING && c->close_deadline_ms && now > c->close_deadline_ms) {
             queue_free(c);

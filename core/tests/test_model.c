@@ -426,7 +426,7 @@ static wsp_keyrec *server_key(int k)
 static void server_new(void)
 {
     srv = calloc(1, sizeof(*srv));
-    CHECK(srv && wsp_keytab_init(&srv->keys) == 0, "server alloc");
+    CHECK(srv && wsp_keytab_init(&srv->ob.keys) == 0, "server alloc");
     srv->cfg.queue_limit = M.queue_limit;
     srv->cfg.retry_max = M.retry_max;
     srv->cfg.ttl = M.ttl_ms / 1000.0;
@@ -462,12 +462,12 @@ static void check_counters(void)
     CHECK(st->delivered_writes == M.writes, "delivered_writes %" PRIu64 " != model %" PRIu64,
           st->delivered_writes, M.writes);
     CHECK(st->store_errors == 0, "store_errors %" PRIu64, st->store_errors);
-    CHECK(srv->outbox_depth == M.depth, "outbox_depth %" PRIu64 " != model %" PRIu64,
-          srv->outbox_depth, M.depth);
-    CHECK(srv->outbox_bytes == M.bytes, "outbox_bytes %" PRIu64 " != model %" PRIu64,
-          srv->outbox_bytes, M.bytes);
-    CHECK(srv->keys.count == M.live_keys, "keys %zu != model %" PRIu64,
-          srv->keys.count, M.live_keys);
+    CHECK(srv->ob.outbox_depth == M.depth, "outbox_depth %" PRIu64 " != model %" PRIu64,
+          srv->ob.outbox_depth, M.depth);
+    CHECK(srv->ob.outbox_bytes == M.bytes, "outbox_bytes %" PRIu64 " != model %" PRIu64,
+          srv->ob.outbox_bytes, M.bytes);
+    CHECK(srv->ob.keys.count == M.live_keys, "keys %zu != model %" PRIu64,
+          srv->ob.keys.count, M.live_keys);
 }
 
 /* The key holds exactly the model's messages, in the outbox and the store. */

@@ -920,7 +920,7 @@ static wsp_server *outbox_server(const char *dir, durable_log *d)
 {
     wsp_server *srv = calloc(1, sizeof *srv);
     ck_assert_ptr_nonnull(srv);
-    ck_assert_int_eq(wsp_keytab_init(&srv->keys), 0);
+    ck_assert_int_eq(wsp_keytab_init(&srv->ob.keys), 0);
     srv->cfg.queue_limit = 100;
     srv->cfg.retry_max = 5;
     srv->cfg.ttl = 3600;
@@ -965,24 +965,24 @@ START_TEST(outbox_released_key_keeps_seq)
     ck_assert_uint_eq(outbox_push(srv, "77123", "first", &d), 1);
     srv->cfg.ttl = 0;                    /* the message goes (a remove) ... */
     wsp_outbox_expire(srv);
-    ck_assert_uint_eq(srv->keys.count, 0);   /* ... and the key is released */
-    ck_assert_uint_eq(srv->keys.nghosts, 1);
+    ck_assert_uint_eq(srv->ob.keys.count, 0);   /* ... and the key is released */
+    ck_assert_uint_eq(srv->ob.keys.nghosts, 1);
     srv->cfg.ttl = 3600;
     /* back before the remove was applied: the sequence goes on */
     ck_assert_uint_eq(outbox_push(srv, "77123", "second", &d), 2);
-    ck_assert_uint_eq(srv->keys.count, 1);
-    ck_assert_uint_eq(srv->keys.nghosts, 0);
+    ck_assert_uint_eq(srv->ob.keys.count, 1);
+    ck_assert_uint_eq(srv->ob.keys.nghosts, 0);
     srv->cfg.ttl = 0;
     wsp_outbox_expire(srv);
-    ck_assert_uint_eq(srv->keys.nghosts, 1);
-    uint64_t rm = srv->keys.ghost_head->rm_ticket;
+    ck_assert_uint_eq(srv->ob.keys.nghosts, 1);
+    uint64_t rm = srv->ob.keys.ghost_head->rm_ticket;
     ck_assert_uint_gt(rm, 0);
     /* the store applies deferred removes within STORE_REMOVE_DEFER_S */
     for (int i = 0; i < 5000 && wsp_store_file_ops.removed_upto(srv->store) < rm; i++)
         usleep(1000);
     ck_assert_uint_ge(wsp_store_file_ops.removed_upto(srv->store), rm);
     wsp_outbox_expire(srv);              /* the periodic pass reaps the ghost */
-    ck_assert_uint_eq(srv->keys.nghosts, 0);
+    ck_assert_uint_eq(srv->ob.keys.nghosts, 0);
     srv->cfg.ttl = 3600;
     ck_assert_uint_eq(outbox_push(srv, "77123", "third", &d), 1);
     outbox_server_free(srv);
@@ -1066,7 +1066,7 @@ START_TEST(outbox_failed_commit_fails_its_pushes)
     dlog_init(&f.d);
     f.srv = calloc(1, sizeof *f.srv);
     wsp_server *srv = f.srv;
-    ck_assert_int_eq(wsp_keytab_init(&srv->keys), 0);
+    ck_assert_int_eq(wsp_keytab_init(&srv->ob.keys), 0);
     pthread_mutex_init(&srv->durable_mu, NULL);
     ck_assert_int_eq(wsp_durable_init(srv), 0);
     srv->cfg.queue_limit = 100;
@@ -1108,7 +1108,7 @@ START_TEST(outbox_failed_commit_fails_its_pushes)
     wsp_keyrec *k = wsp_key_find(srv, key5.id, key5.id_len);
     ck_assert_ptr_nonnull(k);
     ck_assert_uint_eq(k->count, 1);                 /* A only */
-    ck_assert_uint_eq(srv->outbox_depth, 1);        /* key 6's push went too */
+    ck_assert_uint_eq(srv->ob.outbox_depth, 1);        /* key 6's push went too */
     ck_assert_uint_eq(srv->st.store_errors, 2);
     wsp_store_file_ops.last_error(srv->store, err, sizeof err);
     ck_assert_msg(strstr(err, "data_dir") != NULL, "%s", err);
@@ -1153,7 +1153,7 @@ static uint32_t fnv1a(const char *s, size_t n)
 START_TEST(keytab_seeded_against_flooding)
 {
     wsp_server *srv = calloc(1, sizeof *srv);
-    ck_assert_int_eq(wsp_keytab_init(&srv->keys), 0);
+    ck_assert_int_eq(wsp_keytab_init(&srv->ob.keys), 0);
     enum { N = 2000 };
     static char ids[N][24];
     static size_t lens[N];
@@ -1166,14 +1166,14 @@ START_TEST(keytab_seeded_against_flooding)
         lens[found++] = (size_t)n;
     }
     for (int i = 0; i < N; i++) ck_assert_ptr_nonnull(wsp_key_get(srv, ids[i], lens[i]));
-    ck_assert_uint_eq(srv->keys.count, N);
+    ck_assert_uint_eq(srv->ob.keys.count, N);
     size_t longest = 0;
-    for (size_t b = 0; b < srv->keys.nbuckets; b++) {
+    for (size_t b = 0; b < srv->ob.keys.nbuckets; b++) {
         size_t len = 0;
-        for (wsp_keyrec *k = srv->keys.buckets[b]; k; k = k->hnext) len++;
+        for (wsp_keyrec *k = srv->ob.keys.buckets[b]; k; k = k->hnext) len++;
         if (len > longest) longest = len;
     }
-    ck_assert_msg(longest <= 16, "longest chain %zu of %zu buckets", longest, srv->keys.nbuckets);
+    ck_assert_msg(longest <= 16, "longest chain %zu of %zu buckets", longest, srv->ob.keys.nbuckets);
     for (int i = 0; i < N; i++) {
         wsp_keyrec *k = wsp_key_find(srv, ids[i], lens[i]);
         ck_assert_ptr_nonnull(k);
@@ -1183,7 +1183,7 @@ START_TEST(keytab_seeded_against_flooding)
     /* another table gets another seed */
     wsp_keytab other;
     ck_assert_int_eq(wsp_keytab_init(&other), 0);
-    ck_assert(other.seed[0] != srv->keys.seed[0] || other.seed[1] != srv->keys.seed[1]);
+    ck_assert(other.seed[0] != srv->ob.keys.seed[0] || other.seed[1] != srv->ob.keys.seed[1]);
     free(other.buckets);
     wsp_keytab_free(srv);
     free(srv);
