@@ -37,7 +37,6 @@ int wsp_cluster_open(wsp_server *srv, char *errbuf, size_t errlen)
     return -1;
 }
 void wsp_cluster_close(wsp_server *srv) {}
-int  wsp_cluster_check_url(const char *url, char *errbuf, size_t errlen) { return 0; }
 int  wsp_cluster_idle(wsp_server *srv) { return 1; }
 wsp_pending *wsp_cluster_push(wsp_server *srv, const wsp_key *key, const char *payload,
                               size_t len) { return NULL; }
@@ -837,103 +836,6 @@ int wsp_cluster_idle(wsp_server *srv)
 
 /* ---- open / close ---- */
 
-/* redis://[:PASSWORD@]HOST[:PORT][/DB][?prefix=P&timeout=S] */
-static int parse_url(wsp_cluster *cl, const char *url, char *host, size_t hostlen,
-                     char *errbuf, size_t errlen)
-{
-    const char *p = url + 8, *q;
-    cl->port = 6379;
-    cl->db = 0;
-    cl->timeout_ms = 2000;
-    cl->prefix = strdup("wsp:");
-    if (!cl->prefix) goto nomem;
-    const char *at = strchr(p, '@'), *slash_or_q = p + strcspn(p, "/?");
-    if (at && at < slash_or_q) {
-        const char *pw = p;
-        if (*pw == ':') pw++;
-        else if ((q = memchr(p, ':', (size_t)(at - p)))) pw = q + 1;   /* user:password */
-        cl->password = strndup(pw, (size_t)(at - pw));
-        if (!cl->password) goto nomem;
-        p = at + 1;
-    }
-    size_t hl;
-    if (*p == '[') {
-        q = strchr(p, ']');
-        if (!q) goto bad;
-        hl = (size_t)(q - p - 1);
-        if (hl == 0 || hl >= hostlen) goto bad;
-        memcpy(host, p + 1, hl);
-        p = q + 1;
-    } else {
-        hl = strcspn(p, ":/?");
-        if (hl == 0 || hl >= hostlen) goto bad;
-        memcpy(host, p, hl);
-        p += hl;
-    }
-    host[hl] = 0;
-    if (*p == ':') {
-        char *e;
-        long v = strtol(p + 1, &e, 10);
-        if (e == p + 1 || v < 1 || v > 65535) goto bad;
-        cl->port = (int)v;
-        p = e;
-    }
-    if (*p == '/') {
-        p++;
-        if (*p && *p != '?') {
-            char *e;
-            long v = strtol(p, &e, 10);
-            if (e == p || v < 0 || v > 1000000) goto bad;
-            cl->db = (int)v;
-            p = e;
-        }
-    }
-    if (*p == '?') {
-        p++;
-        while (*p) {
-            size_t n = strcspn(p, "&");
-            if (strncmp(p, "prefix=", 7) == 0) {
-                free(cl->prefix);
-                cl->prefix = strndup(p + 7, n - 7);
-                if (!cl->prefix) goto nomem;
-                if (n - 7 > 64) goto bad;
-            } else if (strncmp(p, "timeout=", 8) == 0) {
-                char *e;
-                double t = strtod(p + 8, &e);
-                if (e != p + n || !(t >= 0.05 && t <= 3600)) goto bad;
-                cl->timeout_ms = (int64_t)(t * 1000);
-            } else {
-                wsp_errf(errbuf, errlen, "store: unknown parameter \"%.*s\" in the Redis URL "
-                         "(known: prefix, timeout)", (int)n, p);
-                return -1;
-            }
-            p += n;
-            if (*p == '&') p++;
-        }
-    }
-    if (*p) goto bad;
-    cl->prefix_len = strlen(cl->prefix);
-    return 0;
-bad:
-    wsp_errf(errbuf, errlen, "store: bad Redis URL; expected "
-             "redis://[:PASSWORD@]HOST[:PORT][/DB][?prefix=P&timeout=SECONDS]");
-    return -1;
-nomem:
-    wsp_errf(errbuf, errlen, "out of memory");
-    return -1;
-}
-
-int wsp_cluster_check_url(const char *url, char *errbuf, size_t errlen)
-{
-    wsp_cluster cl;
-    char host[256];
-    memset(&cl, 0, sizeof(cl));
-    int rc = parse_url(&cl, url, host, sizeof(host), errbuf, errlen);
-    free(cl.password);
-    free(cl.prefix);
-    return rc;
-}
-
 static void sha1_hex(const char *s, char out[41])
 {
     unsigned char d[SHA_DIGEST_LENGTH];
@@ -1007,7 +909,16 @@ int wsp_cluster_open(wsp_server *srv, char *errbuf, size_t errlen)
     if (!cl) { wsp_errf(errbuf, errlen, "out of memory"); return -1; }
     cl->srv = srv;
     srv->cluster = cl;
-    if (parse_url(cl, srv->cfg.store, host, sizeof(host), errbuf, errlen) != 0) goto fail;
+    wsp_redis_url u;
+    if (wsp_redis_url_parse(srv->cfg.store, &u, errbuf, errlen) != 0) goto fail;
+    /* the strings move into cl */
+    snprintf(host, sizeof(host), "%s", u.host);
+    cl->port = u.port;
+    cl->db = u.db;
+    cl->password = u.password;
+    cl->prefix = u.prefix;
+    cl->prefix_len = strlen(u.prefix);
+    cl->timeout_ms = u.timeout_ms;
     /* Resolved here, once: hiredis would call getaddrinfo on the loop. */
     struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
     int gai = getaddrinfo(host, NULL, &hints, &ai);

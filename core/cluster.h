@@ -33,6 +33,17 @@ typedef struct wsp_pending {
 } wsp_pending;
 void wsp_pending_put(wsp_pending *p);
 
+/* A parsed store URL: redis://[:PASSWORD@]HOST[:PORT][/DB][?prefix=P&timeout=S]
+ * (cluster_url.c). password may be NULL; prefix defaults to "wsp:". */
+typedef struct wsp_redis_url {
+    char host[256];
+    int port, db;                  /* 6379, 0 */
+    char *password, *prefix;       /* malloc'd: wsp_redis_url_free */
+    int64_t timeout_ms;            /* 2000 */
+} wsp_redis_url;
+/* Returns 0 and fills *u, or -1 with a message (nothing to free then). */
+int  wsp_redis_url_parse(const char *url, wsp_redis_url *u, char *errbuf, size_t errlen);
+void wsp_redis_url_free(wsp_redis_url *u);
 /* Check a redis:// store URL's syntax (config.c, when the option is set).
  * Returns 0, or -1 with a message. */
 int  wsp_cluster_check_url(const char *url, char *errbuf, size_t errlen);
