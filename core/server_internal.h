@@ -111,6 +111,8 @@ struct wsp_wsconn {
     uint8_t  tls_rw;                 /* wss: a TLS read waits for the socket to be writable */
     uint8_t  rd_paused;              /* output over max_output: not read until it drains */
     uint8_t  paused_logged;          /* the pause was logged once for this connection */
+    uint8_t  linger_close;           /* closed with 4001: wait for the client's EOF (after_write) */
+    uint8_t  linger_read;            /* closing: after our Close, read (and drop) until EOF */
     /* idle list (least recently active first) */
     wsp_wsconn *idle_prev, *idle_next;
     int64_t  last_active_ms;

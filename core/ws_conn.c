@@ -240,7 +240,20 @@ void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)
         wsp_ws_add(c, f, wsp_ws_close_frame(f, code));
     }
     if (out_len(c) > 0) {
-        c->close_deadline_ms = wsp_now_ms(srv) + CLOSE_LINGER_MS;
+        /* A tab closed for falling behind is one that stopped reading: it
+         * reads its last frames and the Close only when it resumes. That
+         * Close 4001 is what tells the page to refetch; discarded at a 2 s
+         * linger the page would see a bare EOF, reconnect and never know
+         * about the gap. So it may linger as long as an open connection may
+         * go without reading (heartbeat_timeout); its output is bounded by
+         * max_output like an open one's. */
+        int64_t linger = CLOSE_LINGER_MS;
+        if (code == WSP_WS_CLOSE_FELL_BEHIND) {
+            int64_t hb = (int64_t)(srv->cfg.heartbeat_timeout * 1000.0);
+            if (hb > linger) linger = hb;
+            c->linger_close = 1;
+        }
+        c->close_deadline_ms = wsp_now_ms(srv) + linger;
         wsp_ws_mark_dirty(c);
     } else {
         queue_free(c);
@@ -614,21 +627,33 @@ static int flush_out(wsp_wsconn *c)
  * last frames and the Close. A connection paused for its output cap has
  * such bytes, so they are read and dropped first (bounded: the kernel's
  * receive buffer). */
-static void discard_input(wsp_wsconn *c)
+static int discard_input(wsp_wsconn *c)   /* 1: EOF or error (peer done) */
 {
     wsp_server *srv = c->srv;
-    for (int i = 0; i < 256; i++)
-        if (recv(c->fd, srv->ws.rbuf, srv->ws.rbuf_cap, MSG_DONTWAIT) <= 0) break;
+    for (int i = 0; i < 256; i++) {
+        ssize_t n = recv(c->fd, srv->ws.rbuf, srv->ws.rbuf_cap, MSG_DONTWAIT);
+        if (n == 0) return 1;
+        if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    }
+    return 0;
 }
 
 static void after_write(wsp_wsconn *c)
 {
     if (c->state == WS_CLOSING) {
-        if (out_len(c) == 0) {
+        if (c->linger_read) set_events(c, EV_READ);   /* a flush cleared it */
+        else if (out_len(c) == 0) {
             if (c->ssl) wsp_tls_shutdown(c->ssl);
             shutdown(c->fd, SHUT_WR);
-            discard_input(c);
-            queue_free(c);
+            /* A tab closed for falling behind was stalled: it reads our
+             * last frames only now, and answers the Pings among them. Had we
+             * closed the socket, those Pongs would draw a reset that makes
+             * its kernel drop the rest, Close 4001 included. So the socket
+             * stays open, read and dropped, until the client's EOF or the
+             * close deadline (the sweep). */
+            if (discard_input(c) || !c->linger_close) { queue_free(c); return; }
+            c->linger_read = 1;
+            set_events(c, EV_READ);
         }
         return;
     }
@@ -653,6 +678,10 @@ static void ws_write(evutil_socket_t fd, void *arg)
 static void ws_event_cb(evutil_socket_t fd, short what, void *arg)
 {
     wsp_wsconn *c = arg;
+    if (c->linger_read) {   /* closed, our output sent: drop input until EOF */
+        if (discard_input(c)) queue_free(c);
+        return;
+    }
     if ((what & EV_WRITE) && c->tls_rw) {
         /* Writable again for a TLS read (handshake output): read now. */
         what |= EV_READ;
