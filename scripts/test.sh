@@ -106,7 +106,8 @@ pecl_install() {
   dir=$(mktemp -d "${TMPDIR:-/tmp}/wsp-pecl.XXXXXX")
   src=$dir/src
   mkdir -p "$src" && git ls-files -z | xargs -0 cp --parents -t "$src" || return 1
-  (cd "$src" && pecl package package.xml >"$dir/package.log" 2>&1) || { cat "$dir/package.log"; return 1; }
+  local log
+  log=$(cd "$src" && pecl package package.xml 2>&1) || { printf '%s\n' "$log"; return 1; }
   tgz=$(ls "$src"/wspush-*.tgz) || return 1
   echo "packaged $(basename "$tgz")"
   # `make test` in a phpize build runs php-tests/ (Makefile.frag)
@@ -125,10 +126,14 @@ pecl_install() {
   printf '#!/bin/sh\nexec phpize "$@"\n' >"$dir/bin/phpize"
   chmod +x "$dir/bin/php-config" "$dir/bin/phpize"
   pecl -c "$dir/pear.conf" config-set php_prefix "$dir/bin/" >/dev/null || return 1
-  MAKEFLAGS="-j$(nproc)" pecl -c "$dir/pear.conf" install "$tgz" >"$dir/install.log" 2>&1 ||
-    { tail -n 40 "$dir/install.log"; return 1; }
+  # The output is kept in memory, not only in $dir: a failure must show its
+  # reason even when the scratch tree is gone (once on a shared machine,
+  # something removed $dir during the install: only 'tail: cannot open
+  # install.log' was left to read).
+  log=$(MAKEFLAGS="-j$(nproc)" pecl -c "$dir/pear.conf" install "$tgz" 2>&1) ||
+    { printf '%s\n' "$log" | tail -n 40; [ -d "$dir/src" ] || echo "($dir was removed during the install)"; return 1; }
   local so=$pear/ext/wspush.so
-  [ -f "$so" ] || { echo "pecl install produced no $so"; tail -n 20 "$dir/install.log"; return 1; }
+  [ -f "$so" ] || { echo "pecl install produced no $so"; printf '%s\n' "$log" | tail -n 20; return 1; }
   for f in yii/*.php; do
     [ -f "$pear/php/WsPush/Yii/${f#yii/}" ] || { echo "pecl install did not install $f as WsPush/Yii/${f#yii/}"; return 1; }
   done
