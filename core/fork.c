@@ -86,9 +86,11 @@ static void forget(wsp_server *srv)
     if (srv->ws_lis) close_fd(evconnlistener_get_fd(srv->ws_lis));
     if (srv->push_lis) close_fd(evconnlistener_get_fd(srv->push_lis));
     if (srv->ops.metrics_lis) close_fd(evconnlistener_get_fd(srv->ops.metrics_lis));
-    for (wsp_wsconn *c = srv->ws.all_conns; c; c = c->all_next) close_fd(c->fd);
-    for (wsp_wsconn *c = srv->ws.free_head; c; c = c->all_prev) close_fd(c->fd);
-    for (wsp_pushconn *p = srv->push.conns; p; p = p->next) close_fd(bufferevent_getfd(p->bev));
+    wsp_wsconn *c;
+    LIST_FOREACH(c, &srv->ws.all_conns, all_link) close_fd(c->fd);
+    SLIST_FOREACH(c, &srv->ws.free_conns, free_link) close_fd(c->fd);
+    wsp_pushconn *p;
+    LIST_FOREACH(p, &srv->push.conns, link) close_fd(bufferevent_getfd(p->bev));
     if (srv->store && srv->store_ops->forked) srv->store_ops->forked(srv->store);
     srv->fork.forked = 1;
     srv->running = 0;

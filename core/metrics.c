@@ -230,7 +230,8 @@ void wsp_stats_collect(wsp_server *srv, wsp_stats *s)
      * right on every transition. */
     s->conns_handshake = s->conns_unbound = s->conns_web = s->conns_client = 0;
     s->conns_closing = 0;
-    for (wsp_wsconn *c = srv->ws.all_conns; c; c = c->all_next) {
+    wsp_wsconn *c;
+    LIST_FOREACH(c, &srv->ws.all_conns, all_link) {
         if (c->state == WS_HANDSHAKE) s->conns_handshake++;
         else if (c->state != WS_OPEN) s->conns_closing++;
         else if (!c->key) s->conns_unbound++;

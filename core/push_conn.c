@@ -22,8 +22,7 @@ static const char R_OK[] = "ok\n", R_QUEUED[] = "queued\n", R_FAIL[] = "fail\n";
 static void push_free(wsp_pushconn *p)
 {
     wsp_server *srv = p->srv;
-    if (p->prev) p->prev->next = p->next; else srv->push.conns = p->next;
-    if (p->next) p->next->prev = p->prev;
+    LIST_REMOVE(p, link);
     bufferevent_free(p->bev);
     for (size_t i = 0; i < p->pend_len; i++)   /* cluster replies nobody will read */
         wsp_pending_put(p->pending[(p->pend_head + i) % p->pend_cap].pend);
@@ -122,8 +121,8 @@ static int release(wsp_pushconn *p, uint64_t durable)
 void wsp_push_release_replies(wsp_server *srv)
 {
     uint64_t d = durable_now(srv);
-    for (wsp_pushconn *p = srv->push.conns, *n; p; p = n) {
-        n = p->next;
+    for (wsp_pushconn *p = LIST_FIRST(&srv->push.conns), *n; p; p = n) {
+        n = LIST_NEXT(p, link);
         release(p, d);
     }
 }
@@ -395,9 +394,7 @@ void wsp_push_accept(wsp_server *srv, evutil_socket_t fd)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     p->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (!p->bev) { free(p); evutil_closesocket(fd); return; }
-    p->next = srv->push.conns;
-    if (srv->push.conns) srv->push.conns->prev = p;
-    srv->push.conns = p;
+    LIST_INSERT_HEAD(&srv->push.conns, p, link);
     /* Read big: every line read in one pass is delivered in the same flush
      * pass, so more lines per read means fewer writes per message on the
      * WebSocket side (libevent's default single read is 4 KiB). */
@@ -417,8 +414,8 @@ void wsp_push_accept(wsp_server *srv, evutil_socket_t fd)
 void wsp_push_close_all(wsp_server *srv)
 {
     uint64_t d = durable_now(srv);
-    while (srv->push.conns) {
-        wsp_pushconn *p = srv->push.conns;
+    wsp_pushconn *p;
+    while ((p = LIST_FIRST(&srv->push.conns)) != NULL) {
         p->closing = 1;     /* no more input, and no resume in release() */
         p->paused = 0;
         release(p, d);
@@ -454,13 +451,15 @@ void wsp_push_close_all(wsp_server *srv)
  * the end, wsp_push_close_all). */
 void wsp_push_stop_reading(wsp_server *srv)
 {
-    for (wsp_pushconn *p = srv->push.conns; p; p = p->next)
+    wsp_pushconn *p;
+    LIST_FOREACH(p, &srv->push.conns, link)
         bufferevent_disable(p->bev, EV_READ);
 }
 
 int wsp_push_idle(wsp_server *srv)
 {
-    for (wsp_pushconn *p = srv->push.conns; p; p = p->next)
+    wsp_pushconn *p;
+    LIST_FOREACH(p, &srv->push.conns, link)
         if (p->pend_len || out_len(p))
             return 0;
     return 1;

@@ -319,7 +319,8 @@ static void cmd_cb(evutil_socket_t fd, short what, void *arg)
  * every push reply went out. */
 static int drained(wsp_server *srv)
 {
-    for (wsp_wsconn *c = srv->ws.all_conns; c; c = c->all_next)
+    wsp_wsconn *c;
+    LIST_FOREACH(c, &srv->ws.all_conns, all_link)
         if (c->state == WS_OPEN && c->key && c->written_upto > c->confirmed_upto
             && !c->fallback)
             return 0;
@@ -361,7 +362,7 @@ static void stop_progress(wsp_server *srv)
     int64_t now = wsp_now_ms(srv);
     if (srv->stopping == 1 && (drained(srv) || now >= drain_deadline(srv)))
         finish_stop(srv);
-    if (srv->stopping == 2 && ((wsp_push_idle(srv) && srv->ws.all_conns == NULL)
+    if (srv->stopping == 2 && ((wsp_push_idle(srv) && LIST_EMPTY(&srv->ws.all_conns))
                                || now >= srv->ops.final_deadline_ms))
         end_loop(srv);
 }
@@ -584,8 +585,9 @@ static void reset_loop_state(wsp_server *srv)
     srv->ws.dirty_head = srv->ws.held_head = NULL;
     srv->ws.ping_wait_head = srv->ws.ping_wait_tail = NULL;
     srv->ws.ndirty = srv->ws.nheld = 0;
-    srv->ws.free_head = srv->ws.all_conns = NULL;
-    srv->push.conns = NULL;
+    SLIST_INIT(&srv->ws.free_conns);
+    LIST_INIT(&srv->ws.all_conns);
+    LIST_INIT(&srv->push.conns);
     srv->ws.nconns = srv->ws.nbound = srv->ws.nfallback = 0;
     int events_off = atomic_load(&srv->ops.events_off);   /* the caller's choice */
     memset(&srv->ops, 0, sizeof(srv->ops));

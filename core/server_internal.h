@@ -7,6 +7,7 @@
 #define WSP_SERVER_INTERNAL_H
 
 #include <pthread.h>
+#include <sys/queue.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <event2/event.h>
@@ -135,7 +136,8 @@ struct wsp_wsconn {
     int64_t  last_frame_ms;
     wsp_wsconn *dirty_next;
     wsp_wsconn *ping_wait_next;
-    wsp_wsconn *all_next, *all_prev;
+    LIST_ENTRY(wsp_wsconn) all_link;    /* ws.all_conns, while not freed */
+    SLIST_ENTRY(wsp_wsconn) free_link;  /* ws.free_conns, once queued to free */
 };
 
 /* A pending reply on a push connection waits for its store ticket. */
@@ -161,7 +163,7 @@ struct wsp_pushconn {
     uint8_t closing;      /* a line over max_line or a refused AUTH: no more input */
     uint8_t paused;       /* the ring could not grow: input waits for replies to go */
     char  *part; size_t part_len, part_cap;   /* a long line's start (push_conn.c) */
-    wsp_pushconn *next, *prev;
+    LIST_ENTRY(wsp_pushconn) link;   /* push.conns */
 };
 
 /* Admission state (accept.c): per-address counts, descriptor room. */
@@ -264,8 +266,8 @@ struct wsp_server {
         size_t ndirty, nheld;
         struct event *held_ev;
         struct event *ping_ev;
-        wsp_wsconn *free_head;        /* connections to free at a safe point */
-        wsp_wsconn *all_conns;        /* every ws connection (sweeps) */
+        SLIST_HEAD(, wsp_wsconn) free_conns;   /* to free at a safe point */
+        LIST_HEAD(, wsp_wsconn) all_conns;     /* every other ws connection (sweeps) */
         uint64_t next_conn_id;
         uint64_t nconns, nbound, nfallback;
         uint8_t *rbuf; size_t rbuf_cap;   /* shared read buffer */
@@ -274,7 +276,7 @@ struct wsp_server {
 
     /* push port connections (push_conn.c; freed by wsp_push_close_all) */
     struct {
-        wsp_pushconn *conns;
+        LIST_HEAD(, wsp_pushconn) conns;
     } push;
 
     wsp_stats st;                     /* counters (every loop file; read by metrics.c) */

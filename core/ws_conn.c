@@ -120,9 +120,7 @@ wsp_wsconn *wsp_ws_accept(wsp_server *srv, evutil_socket_t fd)
     c->id = ++srv->ws.next_conn_id;
     set_events(c, EV_READ);
     wsp_ws_parser_init(&c->parser, srv->cfg.max_frame);
-    c->all_next = srv->ws.all_conns;
-    if (srv->ws.all_conns) srv->ws.all_conns->all_prev = c;
-    srv->ws.all_conns = c;
+    LIST_INSERT_HEAD(&srv->ws.all_conns, c, all_link);
     srv->ws.nconns++;
     idle_touch(c);   /* the accept time: the handshake deadline counts from it */
     wsp_log_ev(srv, WSP_LOG_DEBUG, "connect", c->id, NULL, 0, 0, NULL, NULL, 0);
@@ -149,25 +147,21 @@ static void queue_free(wsp_wsconn *c)
      * it stayed marked dirty, never written again); the flush pass drops
      * a dead one and wsp_ws_free_pending waits for it. */
     if (!c->dirty) c->dirty_next = NULL;
-    /* Reuse all_prev as the free-list link: it is unlinked from all_conns. */
     wsp_server *srv = c->srv;
-    if (c->all_prev) c->all_prev->all_next = c->all_next; else srv->ws.all_conns = c->all_next;
-    if (c->all_next) c->all_next->all_prev = c->all_prev;
-    c->all_prev = srv->ws.free_head;
-    srv->ws.free_head = c;
+    LIST_REMOVE(c, all_link);
+    SLIST_INSERT_HEAD(&srv->ws.free_conns, c, free_link);
     set_events(c, 0);
     wsp_schedule_flush(srv);
 }
 
 void wsp_ws_free_pending(wsp_server *srv)
 {
-    wsp_wsconn *keep = NULL;
-    while (srv->ws.free_head) {
-        wsp_wsconn *c = srv->ws.free_head;
-        srv->ws.free_head = c->all_prev;
+    SLIST_HEAD(, wsp_wsconn) keep = SLIST_HEAD_INITIALIZER(keep);
+    wsp_wsconn *c;
+    while ((c = SLIST_FIRST(&srv->ws.free_conns)) != NULL) {
+        SLIST_REMOVE_HEAD(&srv->ws.free_conns, free_link);
         if (c->dirty || c->ping_waiting) {   /* still listed: freed after */
-            c->all_prev = keep;
-            keep = c;
+            SLIST_INSERT_HEAD(&keep, c, free_link);
             continue;
         }
         /* A connection torn down at stop may still wait for writing (a
@@ -184,21 +178,22 @@ void wsp_ws_free_pending(wsp_server *srv)
         srv->ws.nconns--;
         free(c);
     }
-    srv->ws.free_head = keep;
+    while ((c = SLIST_FIRST(&keep)) != NULL) {
+        SLIST_REMOVE_HEAD(&keep, free_link);
+        SLIST_INSERT_HEAD(&srv->ws.free_conns, c, free_link);
+    }
 }
 
 /* Teardown: free every connection still allocated after a stop, its
  * lists and the shared read buffer (the ws group of struct wsp_server). */
 void wsp_ws_free_all(wsp_server *srv)
 {
-    for (wsp_wsconn *c = srv->ws.all_conns; c; ) {
-        wsp_wsconn *n = c->all_next;
-        c->all_prev = srv->ws.free_head;
-        srv->ws.free_head = c;
-        c = n;
+    wsp_wsconn *c;
+    while ((c = LIST_FIRST(&srv->ws.all_conns)) != NULL) {
+        LIST_REMOVE(c, all_link);
+        SLIST_INSERT_HEAD(&srv->ws.free_conns, c, free_link);
     }
-    srv->ws.all_conns = NULL;
-    for (wsp_wsconn *c = srv->ws.free_head; c; c = c->all_prev)
+    SLIST_FOREACH(c, &srv->ws.free_conns, free_link)
         c->dirty = c->ping_waiting = c->held = 0;
     srv->ws.ping_wait_head = srv->ws.ping_wait_tail = NULL;
     srv->ws.held_head = NULL;
@@ -262,11 +257,9 @@ void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason)
 
 void wsp_ws_close_all(wsp_server *srv, uint16_t code)
 {
-    wsp_wsconn *c = srv->ws.all_conns;
-    while (c) {
-        wsp_wsconn *n = c->all_next;
+    for (wsp_wsconn *c = LIST_FIRST(&srv->ws.all_conns), *n; c; c = n) {
+        n = LIST_NEXT(c, all_link);
         wsp_ws_close(c, code, "server stop");
-        c = n;
     }
 }
 
@@ -837,8 +830,8 @@ void wsp_ws_sweep(wsp_server *srv)
     if (reping_ms < 50) reping_ms = 50;
     int64_t hs_ms = (int64_t)(srv->cfg.handshake_timeout * 1000.0);
     int64_t msg_ms = (int64_t)(srv->cfg.message_timeout * 1000.0);
-    for (wsp_wsconn *c = srv->ws.all_conns; c; ) {
-        wsp_wsconn *n = c->all_next;
+    for (wsp_wsconn *c = LIST_FIRST(&srv->ws.all_conns), *n; c; c = n) {
+        n = LIST_NEXT(c, all_link);
         if (c->state == WS_CLOSING && c->close_deadline_ms && now > c->close_deadline_ms) {
             queue_free(c);
         } else if (c->state == WS_HANDSHAKE && now - c->last_active_ms > hs_ms) {
@@ -858,7 +851,6 @@ void wsp_ws_sweep(wsp_server *srv)
                 wsp_ws_mark_dirty(c);
             }
         }
-        c = n;
     }
 }
 
