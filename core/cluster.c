@@ -87,7 +87,8 @@ struct wsp_cluster {
     char *password;
     char *prefix; size_t prefix_len;
     int64_t timeout_ms;
-    char node[24];                   /* this node's id: random hex */
+    char node[24];                   /* this node's id: random hex, new per connection */
+    char old_node[24];               /* the id before a reconnection, to remove */
     char sha[S_COUNT][41];
 
     redisAsyncContext *cmd, *sub;
@@ -363,6 +364,21 @@ static redisAsyncContext *open_ctx(wsp_cluster *cl)
     return ac;
 }
 
+/* A node id: random hex. A node takes a new one on every (re)connection, so
+ * presence entries it could not remove while Redis was away belong to an
+ * id whose channel nobody listens to: the next push to such a key drops
+ * them (PUBLISH reaches nobody), and they never make a push "ok". */
+static void new_node_id(wsp_cluster *cl)
+{
+    unsigned char rnd[8];
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+        uint64_t x = (uint64_t)wsp_now_ms(cl->srv) ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)cl
+                     ^ (uint64_t)cl->backoff_ms;
+        memcpy(rnd, &x, sizeof(rnd));
+    }
+    for (int i = 0; i < 8; i++) snprintf(cl->node + 2 * i, 3, "%02x", rnd[i]);
+}
+
 /* Commands queued on a connecting context are written once it connects:
  * AUTH and SELECT go first, so everything after runs authenticated in db. */
 static void cl_connect(wsp_cluster *cl)
@@ -392,6 +408,20 @@ static void cl_connect(wsp_cluster *cl)
         size_t al[] = { 6, 4, strlen(scripts[i]) };
         cl_send(cl, handshake_cb, i == S_COUNT - 1 ? (void *)1 : NULL, 3, a, al);
     }
+    if (cl->old_node[0]) {
+        /* The previous id's liveness goes (its presence entries clean
+         * themselves, see new_node_id). */
+        char k[160];
+        int kl = snprintf(k, sizeof(k), "%snode:%s", cl->prefix, cl->old_node);
+        const char *a[] = { "DEL", k };
+        size_t al[] = { 3, (size_t)kl };
+        cl_send(cl, ignore_reply, NULL, 2, a, al);
+        kl = snprintf(k, sizeof(k), "%snodes", cl->prefix);
+        const char *b[] = { "SREM", k, cl->old_node };
+        size_t bl[] = { 4, (size_t)kl, strlen(cl->old_node) };
+        cl_send(cl, ignore_reply, NULL, 3, b, bl);
+        cl->old_node[0] = 0;
+    }
     /* Liveness first: pushes queued behind it count this node as live. */
     cl->last_beat_ms = wsp_now_ms(cl->srv);
     if (send_state(cl, 1, NULL) == 0) cl->state_running = 1;
@@ -418,6 +448,8 @@ static void reconnect_cb(evutil_socket_t fd, short what, void *arg)
 {
     wsp_cluster *cl = arg;
     if (cl->closing || cl->state != CL_DOWN) return;
+    if (!cl->old_node[0]) memcpy(cl->old_node, cl->node, sizeof(cl->node));
+    new_node_id(cl);
     cl_connect(cl);
 }
 
@@ -928,12 +960,7 @@ int wsp_cluster_open(wsp_server *srv, char *errbuf, size_t errlen)
     }
     getnameinfo(ai->ai_addr, ai->ai_addrlen, cl->addr, sizeof(cl->addr), NULL, 0, NI_NUMERICHOST);
     freeaddrinfo(ai);
-    unsigned char rnd[8];
-    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-        uint64_t x = (uint64_t)wsp_now_ms(srv) ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)cl;
-        memcpy(rnd, &x, sizeof(rnd));
-    }
-    for (int i = 0; i < 8; i++) snprintf(cl->node + 2 * i, 3, "%02x", rnd[i]);
+    new_node_id(cl);
     for (int i = 0; i < S_COUNT; i++) sha1_hex(scripts[i], cl->sha[i]);
     if (check_redis(cl, errbuf, errlen) != 0) goto fail;
     cl->tick_ev = event_new(srv->base, -1, EV_PERSIST, tick_cb, cl);

@@ -43,15 +43,24 @@ $push = function (bool $redisDown) use (&$n, &$ans, &$down, $pushers, $m, $drain
     $drain();
 };
 for ($i = 0; $i < 30; $i++) $push(false);
+// key 8 is bound on B when Redis goes, and its connection leaves during the outage:
+// B could not take itself out of 8's presence then; that must not make a later push "ok"
+$z = ws_connect($b->ws, '8');
+var_dump($z->recv_text());
+var_dump(wait_until(fn() => $a->isOnline('8')));
 $redis->stop();
 var_dump(wait_until(fn() => $a->stats()['redis_up'] === 0, 5.0));
 for ($i = 0; $i < 20; $i++) $push(true);
+$z->close_tcp();
 $redis->start();
 // every node reconnects by itself (all three channels subscribed again)
 var_dump(wait_until(fn() => $a->stats()['redis_up'] === 1, 15.0));
 var_dump(wait_until(fn() => count(array_filter(explode("\n", $redis->cli('PUBSUB', 'CHANNELS', 't:ch:*')))) === 3, 15.0));
 var_dump(wait_until(fn() => $a->isOnline('5'), 10.0));
 for ($i = 0; $i < 30; $i++) $push(false);
+var_dump(push_line($apush, '{"uid":"8","m":"after"}'));
+$z2 = ws_connect($c->ws, '8');
+var_dump($z2->recv_until('{"uid":"8","m":"after"}', 5.0, ['biubiubiu']));
 
 // while Redis was away: only fail (a push in flight when it went may be fail too)
 var_dump(array_unique($down));
@@ -79,10 +88,15 @@ echo "done\n";
 --EXPECT--
 string(9) "biubiubiu"
 bool(true)
+string(9) "biubiubiu"
 bool(true)
 bool(true)
 bool(true)
 bool(true)
+bool(true)
+string(6) "queued"
+array(0) {
+}
 array(1) {
   [0]=>
   string(4) "fail"
