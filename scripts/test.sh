@@ -141,6 +141,8 @@ pecl_install() {
   php -d extension="$so" --ri wspush | sed -n '/^Version/p;/^libevent/p'
   # child processes of the tests load the installed module too
   run_phpt "$so" WSPUSH_SO="$so" && rm -rf "$dir"
+}
+
 # The single-node suite once more, every server on the Redis store (cluster
 # mode, docs/cluster.md), against a private redis-server (scripts/redis-test.sh).
 phpt_redis() {
