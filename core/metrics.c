@@ -134,6 +134,7 @@ static const char *const wsp_close_names[WSP_CLOSE_NREASONS] = {
     [WSP_CLOSE_R_HANDSHAKE] = "handshake", [WSP_CLOSE_R_SHUTDOWN] = "shutdown",
     [WSP_CLOSE_R_WRITE_ERROR] = "write_error", [WSP_CLOSE_R_OOM] = "out_of_memory",
     [WSP_CLOSE_R_HTTP] = "http", [WSP_CLOSE_R_BEHIND] = "behind",
+    [WSP_CLOSE_R_AUTH] = "auth", [WSP_CLOSE_R_TLS] = "tls",
     [WSP_CLOSE_R_OTHER] = "other",
 };
 
@@ -156,6 +157,10 @@ static const struct { const char *prefix; int cls; } wsp_close_map[] = {
     { "frame too big", WSP_CLOSE_R_PROTOCOL },
     { "protocol error", WSP_CLOSE_R_PROTOCOL },
     { "fell behind", WSP_CLOSE_R_BEHIND },
+    { "tls error", WSP_CLOSE_R_TLS },
+    /* ws_auth.c's refusals: wsp_sig_result_str() and the key check */
+    { "signature ", WSP_CLOSE_R_AUTH },
+    { "key mismatch", WSP_CLOSE_R_AUTH },
 };
 
 const char *wsp_close_reason_name(int reason)

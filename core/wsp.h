@@ -163,6 +163,8 @@ typedef enum wsp_close_reason {
     WSP_CLOSE_R_OOM,
     WSP_CLOSE_R_HTTP,           /* a /metrics or /healthz request answered */
     WSP_CLOSE_R_BEHIND,         /* 4001: fell behind what the outbox holds */
+    WSP_CLOSE_R_AUTH,           /* 1008: auth_secret refused the signature or key */
+    WSP_CLOSE_R_TLS,            /* the TLS handshake or a TLS record failed */
     WSP_CLOSE_R_OTHER,
     WSP_CLOSE_NREASONS
 } wsp_close_reason;

@@ -52,6 +52,8 @@ echo 'blank key:     ', $refused('/?' . query(' ', $exp, $secret)), "\n";
 var_dump($s->isOnline('7'), $s->isOnline('8'), push_line($push, '{"uid":"7"}'), push_line($push, '{"uid":"8"}'));
 $st = $s->stats();
 var_dump($st['ws_auth_refused'], $st['bound']);
+// refused signatures are their own close class, in stats and /metrics alike
+var_dump(wait_until(fn() => $s->stats()['closed']['auth'] === 12, 5.0), $s->stats()['closed']['other']);
 // events: only the two good connections bound (client keys in canonical form)
 $binds = [];
 while ($ev = $s->poll(0)) {
@@ -100,6 +102,8 @@ string(6) "queued"
 string(6) "queued"
 int(12)
 int(2)
+bool(true)
+int(0)
 array(2) {
   [0]=>
   string(1) "5"

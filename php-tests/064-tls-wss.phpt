@@ -89,6 +89,8 @@ $resp = ws_handshake_raw($ws, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r
     . "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
 var_dump(str_contains($resp, '101'));
 var_dump(wait_stat($s, 'connections', 0));
+// a failed TLS handshake is its own close class
+var_dump($s->stats()['closed']['tls'] ?? null, $s->stats()['closed']['other']);
 $s->stop(0);
 echo "done\n";
 ?>
@@ -123,4 +125,6 @@ int(100035)
 -- plain ws:// on the wss:// port
 bool(false)
 bool(true)
+int(1)
+int(0)
 done
