@@ -76,6 +76,13 @@ try {
 } catch (InvalidConfigException $e) {
     echo !$supported && str_contains($e->getMessage(), 'cannot send a push token') ? "token: passed through\n" : 'token: ' . $e->getMessage() . "\n";
 }
+// a token the extension refuses (a line break) is reported as a bad token, not as an old extension
+$bad = new Component(['address' => "tcp://127.0.0.1:$push2", 'token' => "sek\nret"]);
+try { $bad->getClient(); echo "bad token: accepted\n"; }
+catch (InvalidConfigException $e) {
+    $m = $e->getMessage();
+    echo 'bad token: ', !str_contains($m, 'upgrade') && str_contains($m, '$token') && str_contains($m, 'line breaks') ? 'reported as a bad token' : $m, "\n";
+}
 $s2->stop(0);
 echo "done\n";
 ?>
@@ -100,4 +107,5 @@ InvalidConfigException: {"timeout":-1}
 InvalidConfigException: {"address":""}
 InvalidConfigException: {"token":5}
 token: passed through
+bad token: reported as a bad token
 done

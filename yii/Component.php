@@ -119,17 +119,19 @@ class Component extends \yii\base\Component
             }
             $options = [];
             if ($this->token !== null && $this->token !== '') {
+                if (!self::extensionSendsTokens()) {
+                    throw new InvalidConfigException(get_class($this) . '::$token is set, but the loaded wspush extension '
+                        . '(version ' . phpversion('wspush') . ') cannot send a push token: upgrade the extension, '
+                        . 'or remove the token if the server has no push_token.');
+                }
                 $options['token'] = $this->token;
             }
             try {
                 $this->_client = new \WsPush\Client($this->address, $this->timeout, $options);
             } catch (\ValueError $e) {
-                if (isset($options['token']) && str_contains($e->getMessage(), '"token"')) {
-                    throw new InvalidConfigException(get_class($this) . '::$token is set, but the loaded wspush extension '
-                        . '(version ' . phpversion('wspush') . ') cannot send a push token: upgrade the extension, '
-                        . 'or remove the token if the server has no push_token.', 0, $e);
-                }
-                throw new InvalidConfigException(get_class($this) . ': ' . self::reason($e), 0, $e);
+                // The extension knows the option here, so a complaint about it is about this token.
+                $what = isset($options['token']) && str_contains($e->getMessage(), '"token"') ? '::$token' : '';
+                throw new InvalidConfigException(get_class($this) . $what . ': ' . self::reason($e), 0, $e);
             }
         }
         return $this->_client;
@@ -189,6 +191,16 @@ class Component extends \yii\base\Component
     }
 
     /** "WsPush\Client::send(): Argument #2 ($message) must be ..." -> "$message must be ..." */
+    /**
+     * Whether the loaded extension takes the 'token' option. It shipped in the
+     * same release as WsPush\Client::sign(), so that method is the feature test
+     * (an error message is no feature test: a refused token mentions "token" too).
+     */
+    private static function extensionSendsTokens(): bool
+    {
+        return method_exists('WsPush\\Client', 'sign');
+    }
+
     private static function reason(\Throwable $e): string
     {
         return preg_replace('/^.*?: Argument #\d+ \((\$\w+)\) /', '$1 ', $e->getMessage());
