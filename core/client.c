@@ -49,6 +49,8 @@ struct wsp_client {
     char   err[256];
     char  *token;          /* push_token, sent as "AUTH <token>" on connect */
     size_t token_len;
+    int    fresh;          /* connected, no line exchanged yet */
+    int    first_failed;   /* last send: a new tokenless connection's first line got fail */
     size_t rlen;           /* bytes in rbuf: a reply line not yet complete */
     char   rbuf[WSP_CLIENT_RBUF];
 };
@@ -161,6 +163,11 @@ int wsp_client_set_token(wsp_client *c, const char *token, size_t len)
     return WSP_OK;
 }
 
+int wsp_client_first_line_failed(const wsp_client *c)
+{
+    return c && c->first_failed;
+}
+
 const char *wsp_client_errstr(wsp_client *c)
 {
     return c ? c->err : "out of memory";
@@ -240,6 +247,7 @@ static int wsp_client_connect(wsp_client *c)
     }
     c->pid = getpid();
     c->rlen = 0;
+    c->fresh = 1;
     return WSP_OK;
 }
 
@@ -496,6 +504,7 @@ int wsp_client_send_lines(wsp_client *c, const char *const *lines,
         c->err[0] = '\0';   /* else it keeps the address problem */
     for (size_t i = 0; i < n; i++)
         replies[i] = NULL;
+    c->first_failed = 0;
     if (!c->addr_ok)
         return WSP_ERR_IO;
     if (n == 0)
@@ -526,7 +535,13 @@ int wsp_client_send_lines(wsp_client *c, const char *const *lines,
             if ((rc = wsp_client_connect(c)) != WSP_OK || (rc = wsp_client_auth(c)) != WSP_OK)
                 goto out;
         }
+        int fresh = c->fresh;
+        c->fresh = 0;
         r = wsp_client_exchange(c, lines, lens, idx + done, m - done, rep, &got);
+        /* A push_token server answers a first line without AUTH with fail
+         * and closes; on the wire that is the same fail as a bad line. */
+        if (fresh && !c->token && got > 0 && strcmp(rep[0], "fail") == 0)
+            c->first_failed = 1;
         for (size_t i = 0; i < got; i++)
             replies[idx[done + i]] = rep[i];
         done += got;

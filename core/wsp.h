@@ -309,6 +309,10 @@ int  wsp_client_set_token(wsp_client *c, const char *token, size_t len);
 int  wsp_client_send_lines(wsp_client *c, const char *const *lines,
                            const size_t *lens, size_t n, const char **replies);
 const char *wsp_client_errstr(wsp_client *c);
+/* 1 when the last wsp_client_send_lines() sent a first line on a new
+ * connection without a token and it was answered "fail": a bad line, or a
+ * server with push_token (it answers that way, then closes). */
+int  wsp_client_first_line_failed(const wsp_client *c);
 
 #ifdef __cplusplus
 }

@@ -441,10 +441,11 @@ static zend_result wspush_build_line(smart_str *out, zend_string *key, zval *mes
 
 /* ---- sending ---- */
 
-/* Send n built lines pipelined (in batches), replies into replies[].
+/* Send n built lines pipelined (in batches), replies into replies[];
+ * *first_failed (may be NULL): see wsp_client_first_line_failed().
  * Returns SUCCESS, or FAILURE with a WsPush\Exception (I/O). */
 static zend_result wspush_client_exchange(wspush_client_obj *o, smart_str *lines, size_t n,
-                                          const char **replies)
+                                          const char **replies, int *first_failed)
 {
     const char *ptrs[WSPUSH_BATCH];
     size_t lens[WSPUSH_BATCH];
@@ -482,6 +483,9 @@ static zend_result wspush_client_exchange(wspush_client_obj *o, smart_str *lines
             wspush_client_discard(o);   /* frees c: nothing stale is read later */
             return FAILURE;
         }
+        if (first_failed) {
+            *first_failed = wsp_client_first_line_failed(c);
+        }
         done += m;
     }
     return SUCCESS;
@@ -494,6 +498,7 @@ ZEND_METHOD(WsPush_Client, send)
     zval *message;
     smart_str line = {0};
     const char *reply = NULL;
+    int first_failed = 0;
 
     ZEND_PARSE_PARAMETERS_START(2, 2)
         Z_PARAM_STR(key)
@@ -506,13 +511,16 @@ ZEND_METHOD(WsPush_Client, send)
     if (wspush_build_line(&line, key, message, 2) == FAILURE) {
         RETURN_THROWS();
     }
-    if (wspush_client_exchange(o, &line, 1, &reply) == FAILURE) {
+    if (wspush_client_exchange(o, &line, 1, &reply, &first_failed) == FAILURE) {
         smart_str_free(&line);
         RETURN_THROWS();
     }
     smart_str_free(&line);
     if (!reply || strcmp(reply, "fail") == 0) {
-        wspush_throw(WSP_ERR_FAIL, "push refused by %s: fail (bad uid or line)", ZSTR_VAL(o->address));
+        /* the wire cannot tell these apart (docs/protocol.md): name both */
+        wspush_throw(WSP_ERR_FAIL, "push refused by %s: fail (bad uid or line%s)", ZSTR_VAL(o->address),
+                     first_failed ? "; or the push port requires AUTH: this client has no token and "
+                                    "this was the first line on a new connection" : "");
         RETURN_THROWS();
     }
     RETURN_STRING(reply);
@@ -592,7 +600,7 @@ ZEND_METHOD(WsPush_Client, sendMany)
         i++;
     } ZEND_HASH_FOREACH_END();
 
-    if (wspush_client_exchange(o, lines, n, replies) == FAILURE) {
+    if (wspush_client_exchange(o, lines, n, replies, NULL) == FAILURE) {
         goto fail;
     }
 

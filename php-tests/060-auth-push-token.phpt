@@ -71,6 +71,10 @@ echo "-- a server without push_token answers AUTH with ok too\n";
 [$s2, , $push2] = wsp_test_server();
 var_dump(push_lines($push2, ['AUTH anything', $line]));
 var_dump((new WsPush\Client("tcp://127.0.0.1:$push2", 2.0, ['token' => 'x']))->send('5', ['m' => 1]));
+// a fail later on a tokenless connection is only a bad line: no AUTH hint
+$c2 = new WsPush\Client("tcp://127.0.0.1:$push2", 2.0, ['persistent' => false]);
+$c2->send('5', ['m' => 2]);
+try { $c2->send('', ['m' => 3]); } catch (WsPush\Exception $e) { echo str_replace((string)$push2, 'PORT', $e->getMessage()), "\n"; }
 $s2->stop(0);
 
 echo "-- option checks\n";
@@ -133,7 +137,7 @@ array(2) {
 }
 string(6) "queued"
 WsPush\Exception 9: push to tcp://127.0.0.1:PORT failed: push token refused by 127.0.0.1:PORT
-WsPush\Exception 7: push refused by tcp://127.0.0.1:PORT: fail (bad uid or line)
+WsPush\Exception 7: push refused by tcp://127.0.0.1:PORT: fail (bad uid or line; or the push port requires AUTH: this client has no token and this was the first line on a new connection)
 WsPush\Exception 9: push to tcp://127.0.0.1:PORT failed: push token refused by 127.0.0.1:PORT
 WsPush\Client::__construct(): Argument #3 ($options) option "token" must be a non-empty string without line breaks or NUL bytes, or null
 WsPush\Client::__construct(): Argument #3 ($options) option "token" must be a non-empty string without line breaks or NUL bytes, or null
@@ -167,6 +171,7 @@ array(2) {
   string(6) "queued"
 }
 string(6) "queued"
+push refused by tcp://127.0.0.1:PORT: fail (bad uid or line)
 -- option checks
 WsPush\Server::__construct(): Argument #1 ($options) push_token: expected 1-1024 bytes without line breaks, got ""
 WsPush\Server::__construct(): Argument #1 ($options) push_token: expected 1-1024 bytes without line breaks
