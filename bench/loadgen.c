@@ -64,6 +64,8 @@ static struct {
     int prebind;          /* reconnect: bind then close before queueing */
     int pad;              /* extra payload bytes */
     int read_batch_us;    /* pause after a busy pass so reads carry several frames */
+    int refill;           /* refill a push connection once this many slots are free (0 = min(W/8, 64)) */
+    int conn_per_push;    /* every push on a new TCP connection, closed after its reply (fsockopen) */
     unsigned long long key_base;
     const char *label;
     int pids[16];
@@ -273,6 +275,7 @@ static struct {
     uint64_t churn_rst, churn_close, stalls;
     uint64_t win_delivered;  /* data frames received in the measured window */
     uint64_t reply_failed_but_delivered;
+    uint64_t push_connects;  /* --conn-per-push: TCP connections opened */
 } st;
 
 static hist_t lat;
@@ -729,7 +732,8 @@ static void pc_flush(pushconn *p)
         ssize_t w = write(p->fd, p->out.b, p->out.len);
         if (w > 0) { buf_consume(&p->out, (size_t)w); continue; }
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0 && errno == EAGAIN) {
+        /* ENOTCONN: a --conn-per-push connect still in progress */
+        if (w < 0 && (errno == EAGAIN || errno == ENOTCONN)) {
             if (!p->epout) { p->epout = 1; ep_mod(p->fd, p, EPOLLIN | EPOLLOUT); }
             return;
         }
@@ -800,11 +804,31 @@ static void pc_fill(pushconn *p, uint64_t now)
 {
     if (!p->nkeys) return;
     int room = opt.inflight - (int)p->count;
-    if (room < opt.inflight / 8 && room < 64) return;   /* batch: refill in chunks */
+    if (opt.refill > 0) { if (room < opt.refill) return; }
+    else if (room < opt.inflight / 8 && room < 64) return;   /* batch: refill in chunks */
     for (int i = 0; i < room; i++) {
         pc_line(p, p->keys[p->cursor], now);
         if (++p->cursor == p->nkeys) p->cursor = 0;
     }
+}
+
+/* --conn-per-push: the next line goes out on a new connection, as PHP code
+ * that calls fsockopen() per request does; the old one is closed (FIN) once
+ * its reply is in. Loopback connects complete at once or within the pass. */
+static void pc_connect(pushconn *p)
+{
+    if (p->fd >= 0) close(p->fd);   /* close() also leaves the epoll set */
+    p->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (p->fd < 0) die("push connection %d: socket: %s", p->idx, strerror(errno));
+    int one = 1;
+    setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct sockaddr_in a = addr_for(opt.push_port);
+    if (connect(p->fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS)
+        die("connect push port %s:%d: %s", opt.host, opt.push_port, strerror(errno));
+    p->in.len = 0;
+    p->epout = 1;
+    ep_add(p->fd, p, EPOLLIN | EPOLLOUT);
+    st.push_connects++;
 }
 
 static void pc_on_event(pushconn *p, uint32_t ev, uint64_t now)
@@ -834,6 +858,7 @@ static void pc_on_event(pushconn *p, uint32_t ev, uint64_t now)
         p->in.len = 0;
         pos = e + 1;
     }
+    if (opt.conn_per_push && !p->count) pc_connect(p);
     if (generating && opt.rate <= 0) pc_fill(p, now);
     if (p->out.len && !p->epout) pc_flush(p);
 }
@@ -850,6 +875,7 @@ static void pc_open_all(void)
         p->rs = calloc(p->cap, sizeof(uint32_t));
         p->keys = calloc((size_t)opt.nkeys / opt.npush + 2, sizeof(int));
         for (int k = i; k < opt.nkeys; k += opt.npush) p->keys[p->nkeys++] = k;
+        if (opt.conn_per_push) { p->fd = -1; pc_connect(p); continue; }
         p->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         struct sockaddr_in a = addr_for(opt.push_port);
         if (connect(p->fd, (struct sockaddr *)&a, sizeof a) < 0)
@@ -1063,6 +1089,10 @@ static void usage(void)
 "  --key-base B        keys are B+0..B+N-1 (default: random per run)\n"
 "  --read-batch-us U   after a pass with >= 64 events, pause U us so each read\n"
 "                      carries several frames (max-rate runs; 0 = off)\n"
+"  --refill N          refill a push connection once N lines are answered\n"
+"                      (default min(W/8, 64); 1 = one line per reply)\n"
+"  --conn-per-push     each line on a new TCP connection, closed after its reply\n"
+"                      (fsockopen per request; W is 1)\n"
 "  --label NAME        server name for the report   --quiet\n");
     exit(2);
 }
@@ -1098,6 +1128,7 @@ int main(int argc, char **argv)
         else if (ARG("--rst-share")) opt.rst_share = atof(v);
         else if (ARG("--pad")) opt.pad = atoi(v);
         else if (ARG("--read-batch-us")) opt.read_batch_us = atoi(v);
+        else if (ARG("--refill")) opt.refill = atoi(v);
         else if (ARG("--key-base")) opt.key_base = strtoull(v, NULL, 10);
         else if (ARG("--label")) opt.label = v;
         else if (ARG("--pid")) {
@@ -1108,6 +1139,7 @@ int main(int argc, char **argv)
         }
         else if (!strcmp(a, "--no-prebind")) opt.prebind = 0;
         else if (!strcmp(a, "--quiet")) opt.quiet = 1;
+        else if (!strcmp(a, "--conn-per-push")) opt.conn_per_push = 1;
         else { fprintf(stderr, "loadgen: unknown or incomplete option %s\n", a); usage(); }
 #undef ARG
     }
@@ -1116,6 +1148,7 @@ int main(int argc, char **argv)
     if (opt.pad < 0 || opt.pad > (int)sizeof padbuf) usage();
     memset(padbuf, 'x', sizeof padbuf);
     if (opt.mode == M_RECONNECT && !connect_rate_set) opt.connect_rate = 5000;
+    if (opt.conn_per_push) opt.inflight = 1;
 
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_sigint);
@@ -1329,7 +1362,7 @@ int main(int argc, char **argv)
            " p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f"
            " lost=%llu dup=%llu misrouted=%llu ooo=%llu bad=%llu stale=%llu"
            " disconnects=%llu connect_errors=%llu srv_closes=%llu pings=%llu pongs=%llu biu=%llu"
-           " churn_rst=%llu churn_close=%llu discarded_after_close=%llu stalls=%llu"
+           " churn_rst=%llu churn_close=%llu discarded_after_close=%llu stalls=%llu push_connects=%llu"
            " drained=%d gen_cpu_pct=%.1f gen_us_per_msg=%s gen_bound=%d"
            " srv_cpu_pct=%s srv_cpu_us_per_msg=%s rss_before_kb=%ld rss_after_kb=%ld rss_per_conn_b=%s%s%s\n",
            mode_names[opt.mode], opt.label, opt.nkeys, opt.mode == M_HOLD ? 0 : opt.npush, opt.inflight, rate_s, win,
@@ -1341,7 +1374,8 @@ int main(int argc, char **argv)
            (unsigned long long)st.disconnects, (unsigned long long)st.connect_errors,
            (unsigned long long)st.srv_closes, (unsigned long long)st.pings, (unsigned long long)st.pongs,
            (unsigned long long)st.biu, (unsigned long long)st.churn_rst, (unsigned long long)st.churn_close,
-           (unsigned long long)st.discarded_after_close, (unsigned long long)st.stalls, drained,
+           (unsigned long long)st.discarded_after_close, (unsigned long long)st.stalls,
+           (unsigned long long)st.push_connects, drained,
            100 * gen_share, gen_us, gen_bound, srv_pct, srv_us, rss_before, rss_after, rss_per, rc_fields, host_s);
 
     if (!opt.quiet) {
