@@ -52,7 +52,6 @@
 #define WSP_FILE_MAP_MAX    ((size_t)1 << 40)     /* growth cap on MDB_MAP_FULL */
 #define WSP_FILE_VAL_HDR    28      /* push_ms, tries, crc, seq, key id length */
 #define WSP_FILE_FORMAT     "wspush-outbox-2"
-#define STORE_LINGER_US     5000     /* group commit window under sustained load */
 #define STORE_BATCH_MAX     4096     /* commit at once past this many changes */
 #define STORE_CHUNK         (64 * 1024)  /* queued changes share chunks this big */
 
@@ -507,7 +506,6 @@ static void *wsp_file_writer(void *arg)
     wsp_store *s = arg;
     pthread_setname_np(pthread_self(), "wsp-store");   /* top -H, perf, /proc */
     int unsynced = 0;
-    size_t last_batch = 0;           /* size of the previous commit */
     double last_sync = wsp_mono_now();
     uint64_t reported = 0;           /* last ticket given to the callback */
     wsp_rid_set removes = { 0 };
@@ -530,28 +528,17 @@ static void *wsp_file_writer(void *arg)
             }
         }
         s->writer_idle = 0;
-        /* Group commit: gather for up to STORE_LINGER_US after the first
-         * change, so a commit (and the wakeup that costs the loop thread a
-         * context switch when both share a core) serves many pushes. Not
-         * for "always", which promises one sync per push. */
-        /* The window grows with the load: a lone push (a controller's
-         * send) is committed at once; a stream of them waits up to
-         * STORE_LINGER_US so one commit rewrites each touched page once. */
-        long linger_us = last_batch >= 64 ? STORE_LINGER_US : last_batch > 1 ? 1000 : 0;
-        if (linger_us && s->head && !s->stop && s->fsync != WSP_FSYNC_ALWAYS
-            && s->queued < STORE_BATCH_MAX) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);   /* the cv's clock */
-            ts.tv_nsec += linger_us * 1000L;
-            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-            while (!s->stop && s->queued < STORE_BATCH_MAX)
-                if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT) break;
-        }
+        /* Group commit without a fixed wait: a commit starts as soon as
+         * the previous one ended, and takes everything queued meanwhile.
+         * Under a stream the batch is what arrived during the last commit
+         * (its fsync under "batch"), so batches grow with the load by
+         * themselves while a lone push, or one line in flight per pusher,
+         * waits for one commit only (issue 18: a fixed 5 ms window made
+         * every reply of a one-in-flight pusher wait ~7 ms). */
         /* Take everything queued, chunks and all; the loop thread starts
          * a new chunk meanwhile. */
         wsp_change *batch = s->head;
         wsp_chunk *chunks = s->chunks;
-        last_batch = s->queued;
         uint64_t upto = s->last_ticket;
         int stopping = s->stop;
         s->head = s->tail = NULL;
