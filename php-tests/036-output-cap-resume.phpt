@@ -16,7 +16,9 @@ $msg = fn($i) => json_encode(['uid' => '5', 'n' => $i, 'body' => str_repeat('y',
 // the client reads nothing while the pushes go in: some are ok, the rest queued
 $replies = push_lines($push, array_map($msg, range(1, $N)), 60.0);
 $rc = array_count_values(array_map('strval', $replies));
-var_dump(isset($rc['ok']), isset($rc['queued']), ($rc['ok'] ?? 0) + ($rc['queued'] ?? 0));
+// (cluster mode answers ok for a key some node holds a connection of, over
+// its cap or not: there only the delivery below is checked)
+var_dump(isset($rc['ok']), isset($rc['queued']) || wsp_test_cluster(), ($rc['ok'] ?? 0) + ($rc['queued'] ?? 0));
 // now it reads: queued messages are written behind the ok ones, nothing twice
 $got = $c->recv_n($N, 60.0, ['biubiubiu']);
 var_dump($got === array_map($msg, range(1, $N)));
