@@ -323,6 +323,43 @@ static int jp_number(wsp_jp *jp, struct json_object **out)
 
 static int jp_value(wsp_jp *jp, struct json_object **out);
 
+/* Enter the object or array at jp->p: one level deeper, and its json-c
+ * container (from make) in *out when out is given. 1 when it is empty and
+ * already closed by `close`, 0 when members follow, -1 on error. */
+static int jp_open(wsp_jp *jp, struct json_object **out,
+                   struct json_object *(*make)(void), char close)
+{
+    if (++jp->depth > WSP_JSON_MAX_NESTING)
+        return jp_fail(jp, WSP_JSON_INVALID);
+    jp->p++;
+    if (out && !(*out = make()))
+        return jp_fail(jp, WSP_JSON_NOMEM);
+    jp_ws(jp);
+    if (jp->p < jp->end && *jp->p == close) {
+        jp->p++;
+        jp->depth--;
+        return 1;
+    }
+    return 0;
+}
+
+/* After a member: 0 when a ',' announces another, 1 when `close` ended the
+ * container, -1 on anything else. */
+static int jp_next(wsp_jp *jp, char close)
+{
+    jp_ws(jp);
+    if (jp->p < jp->end && *jp->p == ',') {
+        jp->p++;
+        return 0;
+    }
+    if (jp->p < jp->end && *jp->p == close) {
+        jp->p++;
+        jp->depth--;
+        return 1;
+    }
+    return jp_fail(jp, WSP_JSON_INVALID);
+}
+
 /* Object at jp->p ('{'). out NULL: validate only. names/vals: when given
  * (top level of a scan), keep new references to the last values of the
  * named members even when not building the whole object. */
@@ -330,22 +367,10 @@ static int jp_object(wsp_jp *jp, struct json_object **out,
                      const char *const *names, size_t nnames,
                      struct json_object **vals)
 {
-    if (++jp->depth > WSP_JSON_MAX_NESTING)
-        return jp_fail(jp, WSP_JSON_INVALID);
-    jp->p++;
-    struct json_object *obj = NULL;
-    if (out) {
-        obj = json_object_new_object();
-        if (!obj)
-            return jp_fail(jp, WSP_JSON_NOMEM);
-        *out = obj;
-    }
-    jp_ws(jp);
-    if (jp->p < jp->end && *jp->p == '}') {
-        jp->p++;
-        jp->depth--;
-        return 0;
-    }
+    int r = jp_open(jp, out, json_object_new_object, '}');
+    if (r)
+        return r < 0 ? -1 : 0;
+    struct json_object *obj = out ? *out : NULL;
     for (;;) {
         jp_ws(jp);
         if (jp->p >= jp->end || *jp->p != '"')
@@ -388,40 +413,17 @@ static int jp_object(wsp_jp *jp, struct json_object **out,
             }
         }
         jp->slen = mark;
-        jp_ws(jp);
-        if (jp->p >= jp->end)
-            return jp_fail(jp, WSP_JSON_INVALID);
-        if (*jp->p == ',') {
-            jp->p++;
-            continue;
-        }
-        if (*jp->p == '}') {
-            jp->p++;
-            jp->depth--;
-            return 0;
-        }
-        return jp_fail(jp, WSP_JSON_INVALID);
+        if ((r = jp_next(jp, '}')) != 0)
+            return r < 0 ? -1 : 0;
     }
 }
 
 static int jp_array(wsp_jp *jp, struct json_object **out)
 {
-    if (++jp->depth > WSP_JSON_MAX_NESTING)
-        return jp_fail(jp, WSP_JSON_INVALID);
-    jp->p++;
-    struct json_object *arr = NULL;
-    if (out) {
-        arr = json_object_new_array();
-        if (!arr)
-            return jp_fail(jp, WSP_JSON_NOMEM);
-        *out = arr;
-    }
-    jp_ws(jp);
-    if (jp->p < jp->end && *jp->p == ']') {
-        jp->p++;
-        jp->depth--;
-        return 0;
-    }
+    int r = jp_open(jp, out, json_object_new_array, ']');
+    if (r)
+        return r < 0 ? -1 : 0;
+    struct json_object *arr = out ? *out : NULL;
     for (;;) {
         jp_ws(jp);
         struct json_object *val = NULL;
@@ -433,19 +435,8 @@ static int jp_array(wsp_jp *jp, struct json_object **out)
             json_object_put(val);
             return jp_fail(jp, WSP_JSON_NOMEM);
         }
-        jp_ws(jp);
-        if (jp->p >= jp->end)
-            return jp_fail(jp, WSP_JSON_INVALID);
-        if (*jp->p == ',') {
-            jp->p++;
-            continue;
-        }
-        if (*jp->p == ']') {
-            jp->p++;
-            jp->depth--;
-            return 0;
-        }
-        return jp_fail(jp, WSP_JSON_INVALID);
+        if ((r = jp_next(jp, ']')) != 0)
+            return r < 0 ? -1 : 0;
     }
 }
 

@@ -299,37 +299,19 @@ size_t wsp_ws_handshake_response(const wsp_ws_request *req, char *out, size_t ca
 
 size_t wsp_ws_handshake_error(int status, char *out, size_t cap)
 {
-    int n;
+    const char *line = "400 Bad Request", *extra = "";
 
     /* Accept the negative parse result as well as the status itself. */
     if (status < 0)
         status = -status;
     if (status == 426) {
-        n = snprintf(out, cap,
-                     "HTTP/1.1 426 Upgrade Required\r\n"
-                     "Upgrade: websocket\r\n"
-                     "Sec-WebSocket-Version: 13\r\n"
-                     "Connection: close\r\n"
-                     "Content-Length: 0\r\n"
-                     "\r\n");
+        line = "426 Upgrade Required";
+        extra = "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n";
     } else if (status == 403) {
-        n = snprintf(out, cap,
-                     "HTTP/1.1 403 Forbidden\r\n"
-                     "Connection: close\r\n"
-                     "Content-Length: 0\r\n"
-                     "\r\n");
+        line = "403 Forbidden";
     } else if (status == 500) {
-        n = snprintf(out, cap,
-                     "HTTP/1.1 500 Internal Server Error\r\n"
-                     "Connection: close\r\n"
-                     "Content-Length: 0\r\n"
-                     "\r\n");
-    } else {
-        n = snprintf(out, cap,
-                     "HTTP/1.1 400 Bad Request\r\n"
-                     "Connection: close\r\n"
-                     "Content-Length: 0\r\n"
-                     "\r\n");
+        line = "500 Internal Server Error";
     }
-    return wsp_fit(n, cap);
+    return wsp_fit(snprintf(out, cap, "HTTP/1.1 %s\r\n%sConnection: close\r\n"
+                                      "Content-Length: 0\r\n\r\n", line, extra), cap);
 }
