@@ -540,7 +540,11 @@ wsp_pending *wsp_cluster_push(wsp_server *srv, const wsp_key *key, const char *p
     memcpy(q->data + key->id_len, payload, content);
     p->refs = 2;
     wsp_keyrec *k = wsp_key_find(srv, key->id, key->id_len);
-    const char *self_live = k && wsp_outbox_key_live(k) ? "1" : "0";
+    /* Exact here, as on a single node: a connection whose output, with the
+     * pushes still on their way through Redis, would reach its cap is not
+     * live (the pushes are written in order when they arrive). */
+    const char *self_live = k && wsp_outbox_key_live(k, k->cl_inflight) ? "1" : "0";
+    if (k) k->cl_inflight += wsp_ws_frame_header_len(len) + len;
     const char *v[] = { keys[0], keys[1], keys[2], keys[3], exp, depth,
                         payload, key->id, ql, cl->prefix, cl->node, self_live };
     size_t vl[] = { kl[0], kl[1], kl[2], kl[3], (size_t)el, (size_t)dl,

@@ -343,10 +343,12 @@ static int conn_live(const wsp_wsconn *c)
     return c->state == WS_OPEN && !wsp_ws_out_full(c);
 }
 
-int wsp_outbox_key_live(const wsp_keyrec *k)
+int wsp_outbox_key_live(const wsp_keyrec *k, size_t extra)
 {
     for (const wsp_wsconn *c = k->conns; c; c = c->key_next)
-        if (conn_live(c)) return 1;
+        if (c->state == WS_OPEN
+            && (c->out ? evbuffer_get_length(c->out) : 0) + extra < c->srv->cfg.max_output)
+            return 1;
     return 0;
 }
 
@@ -676,6 +678,7 @@ void wsp_outbox_mirror_begin(wsp_server *srv, wsp_keyrec *k)
     mirror_clear(srv, k);
     k->cl_loading = 1;
     k->cl_unlive = 0;   /* attach marks the node live */
+    k->cl_inflight = 0;
     k->cl_gen++;
     k->cl_floor = 0;
     k->next_seq = 1;
@@ -684,6 +687,9 @@ void wsp_outbox_mirror_begin(wsp_server *srv, wsp_keyrec *k)
 void wsp_outbox_mirror_add(wsp_server *srv, wsp_keyrec *k, uint64_t seq, int64_t push_ms,
                            const char *payload, size_t len)
 {
+    /* One of the pushes counted in flight (wsp_cluster_push) has arrived. */
+    size_t fl = wsp_ws_frame_header_len(len) + len;
+    k->cl_inflight = k->cl_inflight > fl ? k->cl_inflight - fl : 0;
     if (seq <= k->cl_floor || (k->tail && seq <= k->tail->seq)) return;   /* seen */
     if (!k->cl_loading) {
         if (seq < k->next_seq) return;

@@ -76,6 +76,7 @@ struct wsp_keyrec {
     uint8_t  cl_attached;              /* this node joined the key's presence */
     uint8_t  cl_loading;               /* backlog on its way: buffer, write nothing */
     uint8_t  cl_unlive;                /* told Redis: no live connection here (caps) */
+    size_t   cl_inflight;              /* frame bytes pushed here, not back from Redis yet */
     uint32_t cl_gen;                   /* attach generation (stale replies ignored) */
     uint64_t cl_floor;                 /* everything <= this is gone from Redis */
 };
@@ -390,8 +391,14 @@ int  wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, wsp_store
 void wsp_outbox_bind(wsp_wsconn *c, wsp_keyrec *k);
 void wsp_outbox_unbind(wsp_wsconn *c, int broken);
 void wsp_outbox_pump(wsp_wsconn *c);
-/* 1 when k has a live connection here (open, not over its output cap). */
-int  wsp_outbox_key_live(const wsp_keyrec *k);
+/* Bytes of a server frame header for a payload of n bytes. */
+static inline size_t wsp_ws_frame_header_len(size_t n)
+{
+    return n < 126 ? 2 : n <= 0xFFFF ? 4 : 10;
+}
+/* 1 when k has a live connection here: open, and its output plus extra
+ * bytes (pushes on their way through Redis) under its cap. */
+int  wsp_outbox_key_live(const wsp_keyrec *k, size_t extra);
 void wsp_outbox_confirm(wsp_wsconn *c, uint64_t upto, const char *how);
 void wsp_outbox_expire(wsp_server *srv);
 /* Cluster mode: the mirror of a key's outbox in Redis (cluster.c feeds it). */
