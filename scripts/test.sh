@@ -48,6 +48,11 @@ run_phpt() {   # run_phpt EXTENSION_SO [env...]
   # suite needs (deps.sh), so a skip means a missing package or a broken
   # SKIPIF, and the test would otherwise stop running unnoticed.
   # PHPT_SKIP_OK: an extended regex of test files allowed to skip (none).
+  # run-tests.php retries a failed test once when its code calls sleep(),
+  # usleep(), microtime() or hrtime(), and counts a pass on the retry as
+  # WARN, not a failure: name those, so a flaky test shows in the log.
+  sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -oE '\[[^] ]+\.phpt\] \(warn: Test passed on retry attempt\)' \
+    | sed 's/^/phpt passed only on retry (flaky): /' || true
   local skips
   skips=$(sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -oE 'SKIP .* \[[^]]+\.phpt\] reason: .*' \
           | { if [ -n "${PHPT_SKIP_OK:-}" ]; then grep -vE "\[(${PHPT_SKIP_OK})\]"; else cat; fi; })
