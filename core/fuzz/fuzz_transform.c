@@ -71,11 +71,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             wsp_push_msg_free(&again);
             if (ft == 1) {
-                wsp_push_msg twice;
-                if (wsp_push_line_parse(m.payload, m.payload_len, &twice) != WSP_PUSH_OK
-                    || twice.payload_len != m.payload_len
-                    || memcmp(twice.payload, m.payload, m.payload_len) != 0)
+                /* Stable from the second pass on, not the first: like PHP,
+                 * a float -0.0 (e.g. -0e25) is written "-0", which reads
+                 * back as the integer 0 and is then written "0" (PHP:
+                 * json_encode(json_decode("[-0e25]")) is "[-0]", and of
+                 * that "[0]"). */
+                wsp_push_msg twice, thrice;
+                if (wsp_push_line_parse(m.payload, m.payload_len, &twice) != WSP_PUSH_OK)
                     abort();
+                if (wsp_push_line_parse(twice.payload, twice.payload_len, &thrice) != WSP_PUSH_OK
+                    || thrice.payload_len != twice.payload_len
+                    || memcmp(thrice.payload, twice.payload, twice.payload_len) != 0)
+                    abort();
+                wsp_push_msg_free(&thrice);
                 wsp_push_msg_free(&twice);
             }
         }
