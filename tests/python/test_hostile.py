@@ -25,10 +25,9 @@ import sys
 import time
 import traceback
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-SO = os.environ.get("WSPUSH_SO", os.path.join(REPO, "modules", "wspush.so"))
-PHP = os.environ.get("PHP", "php")
+import harness
+from harness import HERE, PHP, REPO, SO, check, push_lines
+from harness import wait_for_sync as wait_for
 MiB = 1 << 20
 
 # The options of the main server: small limits, so each probe bites quickly.
@@ -47,31 +46,8 @@ OPTS = {
 }
 
 
-class Server:
-    """The WsPush server in a PHP child process (serve.php)."""
-
-    def __init__(self, opts):
-        args = [PHP, "-d", "extension=" + SO, os.path.join(HERE, "serve.php"), json.dumps(opts)]
-        self.p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True, bufsize=1)
-        first = self.p.stdout.readline()
-        if not first:
-            raise RuntimeError("serve.php did not start (exit %s)" % self.p.poll())
-        info = json.loads(first)
-        if "error" in info:
-            raise RuntimeError("serve.php: %s" % info["error"])
-        self.ws_port = info["ws_port"]
-        self.push_port = info["push_port"]
-        self.log_dir = info["log_dir"]
-        self.pid = self.p.pid
-
-    def cmd(self, line):
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        return json.loads(self.p.stdout.readline())
-
-    def stats(self):
-        return self.cmd("stats")
+class Server(harness.Server):
+    """The server under probe, with what the probes read from /proc."""
 
     def rss(self):
         with open("/proc/%d/status" % self.pid) as f:
@@ -89,31 +65,8 @@ class Server:
     def nfds(self):
         return len(os.listdir("/proc/%d/fd" % self.pid))
 
-    def stop(self):
-        if self.p.poll() is None:
-            try:
-                self.cmd("quit")
-                self.p.wait(timeout=10)
-            except Exception:
-                self.p.kill()
-                self.p.wait()
-
 
 # ------------------------------------------------------------------ helpers
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def wait_for(cond, timeout=5.0, step=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
-
 
 def frame(op, payload=b"", fin=True, mask=True, length=None):
     if isinstance(payload, str):
@@ -249,21 +202,6 @@ def closed_by_peer(s, timeout):
         except OSError:
             return True
     return False
-
-
-def push_lines(port, lines, timeout=30.0):
-    s = tcp(port, timeout=timeout)
-    try:
-        s.sendall(b"".join(l.encode() + b"\n" for l in lines))
-        buf = b""
-        while buf.count(b"\n") < len(lines):
-            d = s.recv(65536)
-            if not d:
-                break
-            buf += d
-        return [r.decode().rstrip("\r") for r in buf.split(b"\n")[: len(lines)]]
-    finally:
-        s.close()
 
 
 _n = [0]

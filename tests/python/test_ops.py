@@ -37,10 +37,7 @@ import urllib.request
 import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-SO = os.environ.get("WSPUSH_SO", os.path.join(REPO, "modules", "wspush.so"))
-PHP = os.environ.get("PHP", "php")
+from harness import HERE, PHP, REPO, SO, check, push_lines, wait_for
 BIN = os.path.join(REPO, "bin", "wspush")
 
 
@@ -88,35 +85,6 @@ class Serve:
 
 def metric(m, name, **labels):
     return m.get((name, tuple(sorted(labels.items()))))
-
-
-def push_lines(port, lines, timeout=5.0):
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    try:
-        s.sendall(b"".join(l.encode() + b"\n" for l in lines))
-        buf = b""
-        while buf.count(b"\n") < len(lines):
-            d = s.recv(65536)
-            if not d:
-                break
-            buf += d
-        return buf.decode().split()
-    finally:
-        s.close()
-
-
-async def wait_for(cond, timeout=5.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        await asyncio.sleep(0.02)
-    return cond()
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
 
 # ---------------------------------------------------------------- log parsing

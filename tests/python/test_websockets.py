@@ -24,77 +24,7 @@ import traceback
 
 import websockets
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-SO = os.environ.get("WSPUSH_SO", os.path.join(REPO, "modules", "wspush.so"))
-PHP = os.environ.get("PHP", "php")
-
-
-class Server:
-    """The WsPush server in a PHP child process (tests/python/serve.php)."""
-
-    def __init__(self, opts=None):
-        args = [PHP, "-d", "extension=" + SO, os.path.join(HERE, "serve.php")]
-        if opts:
-            args.append(json.dumps(opts))
-        self.p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True, bufsize=1)
-        first = self.p.stdout.readline()
-        if not first:
-            raise RuntimeError("serve.php did not start (exit %s)" % self.p.poll())
-        info = json.loads(first)
-        self.ws_port = info["ws_port"]
-        self.push_port = info["push_port"]
-
-    def cmd(self, line):
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        return json.loads(self.p.stdout.readline())
-
-    def stats(self):
-        return self.cmd("stats")
-
-    def stop(self):
-        if self.p.poll() is None:
-            try:
-                self.cmd("quit")
-            except Exception:
-                pass
-            try:
-                self.p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-
-
-def push_lines(port, lines, timeout=5.0):
-    """Pipelined lines on one plain TCP connection, like the Yii backend."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    try:
-        s.sendall(b"".join(l.encode() + b"\n" for l in lines))
-        buf = b""
-        while buf.count(b"\n") < len(lines):
-            d = s.recv(65536)
-            if not d:
-                break
-            buf += d
-        return [r.decode().rstrip("\r") for r in buf.split(b"\n")[: len(lines)]]
-    finally:
-        s.close()
-
-
-async def wait_for(cond, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        await asyncio.sleep(0.01)
-    return cond()
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
+from harness import SO, Server, check, push_lines, wait_for
 
 
 async def recv_skip(ws, skip=("biubiubiu",), timeout=3.0):

@@ -37,10 +37,7 @@ import urllib.request
 
 import websockets
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-SO = os.environ.get("WSPUSH_SO", os.path.join(REPO, "modules", "wspush.so"))
-PHP = os.environ.get("PHP", "php")
+from harness import HERE, PHP, REPO, SO, Server, check, wait_for
 TOKEN = "push-token-for-wss-test"
 SECRET = "auth-secret-for-wss-test-0123456789"
 
@@ -67,35 +64,6 @@ def make_certs(d):
             "-extfile", f"{d}/ext.cnf")
 
 
-class Server:
-    def __init__(self, opts):
-        args = [PHP, "-d", "extension=" + SO, os.path.join(HERE, "serve.php"), json.dumps(opts)]
-        self.p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True, bufsize=1)
-        first = self.p.stdout.readline()
-        if not first:
-            raise RuntimeError("serve.php did not start (exit %s)" % self.p.wait())
-        info = json.loads(first)
-        self.ws_port, self.push_port = info["ws_port"], info["push_port"]
-
-    def cmd(self, line):
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        return json.loads(self.p.stdout.readline())
-
-    def stats(self):
-        return self.cmd("stats")
-
-    def stop(self):
-        if self.p.poll() is None:
-            try:
-                self.cmd("quit")
-                self.p.wait(timeout=10)
-            except Exception:
-                self.p.kill()
-                self.p.wait()
-
-
 def php(code, stdin=""):
     """Run PHP with the extension; returns its stdout (raises on failure)."""
     r = subprocess.run([PHP, "-d", "extension=" + SO, "-r", code], capture_output=True,
@@ -114,20 +82,6 @@ def client_push(srv, key, fields):
 
 def sign(key):
     return php("echo WsPush\\Client::sign(%s, 300, %s);" % (json.dumps(key), json.dumps(SECRET)))
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-async def wait_for(cond, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        await asyncio.sleep(0.01)
-    return cond()
 
 
 # --------------------------------------------------------------------- tests
