@@ -149,31 +149,35 @@ const char *wsp_push_handle_line(wsp_server *srv, const char *line, size_t len,
         }
         return R_FAIL;
     }
-    if (srv->cluster) {
-        /* Redis decides ok / queued (cluster.c counts and logs it). */
-        *pend = wsp_cluster_push(srv, &m.key, m.payload, m.payload_len);
-        if (!*pend) {
-            srv->st.push_fail++;
-            wsp_log_ev(srv, WSP_LOG_WARN, "push", 0, NULL, 0, 0, "fail (redis unreachable)",
-                       line, len > 200 ? 200 : len);
-        }
-        wsp_push_msg_free(&m);
-        return *pend ? NULL : R_FAIL;
-    }
     int written = 0;
-    int rc = wsp_push_do(srv, &m.key, m.payload, m.payload_len, &written, ticket);
+    int rc = wsp_push_do(srv, &m.key, m.payload, m.payload_len, &written, ticket, pend);
+    if (rc != WSP_OK && srv->cluster)
+        wsp_log_ev(srv, WSP_LOG_WARN, "push", 0, NULL, 0, 0, "fail (redis unreachable)",
+                   line, len > 200 ? 200 : len);
     wsp_push_msg_free(&m);
     if (rc != WSP_OK) return R_FAIL;
+    if (*pend) return NULL;
     return written ? R_OK : R_QUEUED;
 }
 
 /* The one push path, after the caller counted the push (push_lines) and
  * found its key: the outbox takes it (live connections get it now, the
  * store a record) and the reply is counted. Push port lines and
- * Server::push() come here alike. */
+ * Server::push() come here alike. In cluster mode Redis decides ok /
+ * queued: *pend is the push waiting for it (cluster.c counts and logs the
+ * reply), WSP_ERR_STORE when Redis cannot take it. */
 int wsp_push_do(wsp_server *srv, const wsp_key *key, const char *payload, size_t len,
-                int *written, uint64_t *ticket)
+                int *written, uint64_t *ticket, wsp_pending **pend)
 {
+    *pend = NULL;
+    if (srv->cluster) {
+        *pend = wsp_cluster_push(srv, key, payload, len);
+        if (!*pend) {
+            srv->st.push_fail++;
+            return WSP_ERR_STORE;
+        }
+        return WSP_OK;
+    }
     int rc = wsp_outbox_push(srv, key, payload, len, written, ticket);
     if (rc != WSP_OK) {
         srv->st.push_fail++;

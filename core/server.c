@@ -241,14 +241,8 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
                 body_len = pm.payload_len;
             }
         }
-        if (srv->cluster) {
-            c->pend = wsp_cluster_push(srv, &key, body, body_len);
-            c->rc = c->pend ? WSP_OK : WSP_ERR_STORE;
-            if (c->pend) c->pend->cmd = c;
-            else srv->st.push_fail++;
-        } else {
-            c->rc = wsp_push_do(srv, &key, body, body_len, &written, &c->ticket);
-        }
+        c->rc = wsp_push_do(srv, &key, body, body_len, &written, &c->ticket, &c->pend);
+        if (c->pend) c->pend->cmd = c;
         if (have_pm) wsp_push_msg_free(&pm);
         wsp_key_free(&key);
         if (c->rc != WSP_OK) {

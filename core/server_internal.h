@@ -354,9 +354,10 @@ void wsp_push_close_all(wsp_server *srv);      /* at teardown, after the store c
 /* Graceful stop: read no more push lines (those read are still answered). */
 void wsp_push_stop_reading(wsp_server *srv);
 int  wsp_push_idle(wsp_server *srv);   /* no reply pending or unsent */
-/* The one push path: outbox + counting (push_lines is the caller's). */
+/* The one push path: outbox (or Redis in cluster mode: *pend) + counting
+ * (push_lines is the caller's). */
 int  wsp_push_do(wsp_server *srv, const wsp_key *key, const char *payload, size_t len,
-                 int *written, uint64_t *ticket);
+                 int *written, uint64_t *ticket, wsp_pending **pend);
 /* One push line -> static reply text ("ok\n"...) and the store ticket; in
  * cluster mode NULL and *pend (the reply Redis decides; the caller owns one
  * reference). */
