@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 
 #include "server_internal.h"
+#include "siphash.h"
 
 #define FD_PAUSE_MS   100   /* a listener that hit EMFILE rests this long */
 /* Descriptors WebSocket connections leave free for the push port, the
@@ -95,10 +96,7 @@ static int addr_key(const struct sockaddr *sa, uint8_t out[16], uint8_t *len)
 
 static uint32_t addr_hash(const wsp_accept_state *a, const uint8_t *k, uint8_t len)
 {
-    /* FNV-1a with a per-server seed: bucket collisions cannot be chosen. */
-    uint32_t h = 2166136261u ^ a->seed;
-    for (uint8_t i = 0; i < len; i++) { h ^= k[i]; h *= 16777619u; }
-    return h;
+    return wsp_siphash13(a->seed, k, len);   /* keyed: bucket collisions cannot be chosen */
 }
 
 static int iptab_grow(wsp_accept_state *a)
@@ -300,7 +298,7 @@ int wsp_accept_init(wsp_server *srv)
     wsp_accept_state *a = &srv->acc;
     memset(a, 0, sizeof(*a));
     a->reserve_fd = -1;
-    evutil_secure_rng_get_bytes(&a->seed, sizeof(a->seed));
+    wsp_siphash_seed(a->seed);
     a->base_fds = count_open_fds();
     update_fd_room(srv);
     reserve_open(a);

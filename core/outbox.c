@@ -15,65 +15,22 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "server_internal.h"
+#include "siphash.h"
 
-/* Keys are chosen by remote clients, so the table's hash is keyed with a
- * random seed per table (SipHash-1-3, as Python and Rust hash their tables):
- * without the seed nobody can precompute keys that share a bucket and turn
- * every lookup into a walk of one long chain. */
-#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND(v0, v1, v2, v3) do {                                       \
-        v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32);     \
-        v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;                           \
-        v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;                           \
-        v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);     \
-    } while (0)
-
+/* Keys are chosen by remote clients: the table's hash is keyed with a
+ * random seed per table (siphash.h). */
 static uint32_t key_hash(const wsp_keytab *t, const char *s, size_t n)
 {
-    uint64_t k0 = t->seed[0], k1 = t->seed[1];
-    uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
-    uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
-    const uint8_t *p = (const uint8_t *)s;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t m;
-        memcpy(&m, p + i, 8);   /* little-endian hosts; only the spread matters */
-        v3 ^= m;
-        SIPROUND(v0, v1, v2, v3);
-        v0 ^= m;
-    }
-    uint64_t b = (uint64_t)n << 56;
-    for (size_t j = 0; i + j < n; j++) b |= (uint64_t)p[i + j] << (8 * j);
-    v3 ^= b;
-    SIPROUND(v0, v1, v2, v3);
-    v0 ^= b;
-    v2 ^= 0xff;
-    SIPROUND(v0, v1, v2, v3);
-    SIPROUND(v0, v1, v2, v3);
-    SIPROUND(v0, v1, v2, v3);
-    uint64_t h = v0 ^ v1 ^ v2 ^ v3;
-    return (uint32_t)(h ^ (h >> 32));
-}
-
-/* A fresh random seed (getrandom; if that fails, time, pid and addresses,
- * still unknown to a remote client). */
-static void keytab_seed(wsp_keytab *t)
-{
-    if (getrandom(t->seed, sizeof t->seed, GRND_NONBLOCK) == (ssize_t)sizeof t->seed) return;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    t->seed[0] = ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)t;
-    t->seed[1] = ((uint64_t)getpid() << 40) ^ (uint64_t)(uintptr_t)&ts ^ (uint64_t)time(NULL);
+    return wsp_siphash13(t->seed, s, n);
 }
 
 int wsp_keytab_init(wsp_keytab *t)
 {
-    keytab_seed(t);
+    wsp_siphash_seed(t->seed);
     t->nbuckets = 1024;
     t->count = 0;
     t->ghost_head = t->ghost_tail = NULL;

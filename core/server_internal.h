@@ -170,7 +170,7 @@ struct wsp_pushconn {
 /* Admission state (accept.c): per-address counts, descriptor room. */
 typedef struct wsp_accept_state {
     struct wsp_ipent **buckets; size_t nbuckets, count;
-    uint32_t seed;
+    uint64_t seed[2];                 /* the address hash's random key (siphash.h) */
     int      base_fds;               /* descriptors open when the server started */
     uint64_t fd_room;                /* WebSocket connections the descriptor limit allows */
     int      reserve_fd;             /* spare descriptor for EMFILE, -1 if none */
