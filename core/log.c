@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "bg_thread.h"
 #include "mkdir.h"
 #include "utf8.h"
 #include "errbuf.h"
@@ -210,7 +211,7 @@ static void wsp_log_report_drops(wsp_log *lg)
 static void *wsp_log_writer(void *arg)
 {
     wsp_log *lg = arg;
-    pthread_setname_np(pthread_self(), "wsp-log");   /* top -H, perf, /proc */
+    wsp_bg_thread_init("wsp-log");   /* named, and below the loop's priority */
 
     pthread_mutex_lock(&lg->mu);
     for (;;) {

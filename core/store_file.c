@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "bg_thread.h"
 #include "mkdir.h"
 #include "wsp.h"
 
@@ -504,7 +505,7 @@ static void wsp_file_chunks_done(wsp_store *s, wsp_chunk *c)
 static void *wsp_file_writer(void *arg)
 {
     wsp_store *s = arg;
-    pthread_setname_np(pthread_self(), "wsp-store");   /* top -H, perf, /proc */
+    wsp_bg_thread_init("wsp-store");   /* named, and below the loop's priority */
     int unsynced = 0;
     double last_sync = wsp_mono_now();
     uint64_t reported = 0;           /* last ticket given to the callback */
