@@ -90,7 +90,8 @@ static void forget(wsp_server *srv)
     LIST_FOREACH(c, &srv->ws.all_conns, all_link) close_fd(c->fd);
     SLIST_FOREACH(c, &srv->ws.free_conns, free_link) close_fd(c->fd);
     wsp_pushconn *p;
-    LIST_FOREACH(p, &srv->push.conns, link) close_fd(bufferevent_getfd(p->bev));
+    LIST_FOREACH(p, &srv->push.conns, link) close_fd(p->fd);
+    close_fd(srv->durable_fd);
     if (srv->store && srv->store_ops->forked) srv->store_ops->forked(srv->store);
     srv->fork.forked = 1;
     srv->running = 0;

@@ -151,10 +151,14 @@ typedef struct wsp_reply {
 #define WSP_PUSH_INLINE_REPLIES 8
 
 /* Every line read gets exactly one reply, in order, before the connection
- * closes (push_conn.c). */
+ * closes (push_conn.c). A plain socket with its own events, not a
+ * bufferevent: a line and its reply cost one recv() and one send(), with
+ * no event changes unless a send() comes up short (issue 18). */
 struct wsp_pushconn {
     struct wsp_server *srv;
-    struct bufferevent *bev;
+    evutil_socket_t fd;
+    struct event rev;     /* readable, or push_idle_timeout without input */
+    struct event wev;     /* writable: added only while replies wait in out */
     /* replies waiting for their tickets, a ring: the inline slots, or a
      * malloc'd ring once more are waiting */
     wsp_reply *pending; size_t pend_head, pend_len, pend_cap;
@@ -163,7 +167,12 @@ struct wsp_pushconn {
     uint8_t eof;          /* the backend finished sending (half-close) */
     uint8_t closing;      /* a line over max_line or a refused AUTH: no more input */
     uint8_t paused;       /* the ring could not grow: input waits for replies to go */
-    char  *part; size_t part_len, part_cap;   /* a long line's start (push_conn.c) */
+    uint8_t reading;      /* rev is added */
+    uint8_t writing;      /* wev is added */
+    /* input not handled yet: a line's start, or lines that wait while paused */
+    char  *part; size_t part_len, part_cap;
+    /* reply bytes not sent yet */
+    char  *out; size_t out_off, out_len, out_cap;
     LIST_ENTRY(wsp_pushconn) link;   /* push.conns */
 };
 
@@ -231,7 +240,8 @@ struct wsp_server {
     wsp_ticket_range *failed;           /* loop: the failures being answered */
     size_t nfailed, failed_cap;
     uint64_t durable_seen;              /* loop: replies go by this */
-    struct event *durable_ev;
+    struct event *durable_ev;           /* reads durable_fd */
+    int durable_fd;                     /* eventfd: the store thread wakes the loop */
 
     /* work from other threads (server.c): queued under cmd_mu */
     struct {
@@ -278,6 +288,8 @@ struct wsp_server {
     /* push port connections (push_conn.c; freed by wsp_push_close_all) */
     struct {
         LIST_HEAD(, wsp_pushconn) conns;
+        char *rbuf;                   /* shared read buffer (push_conn.c) */
+        const struct timeval *idle_tv;   /* push_idle_timeout, a common timeout */
     } push;
 
     wsp_stats st;                     /* counters (every loop file; read by metrics.c) */
