@@ -6,7 +6,16 @@
  * each accepted push carries the store's ticket, and replies wait in a FIFO
  * per connection until the store says the ticket is durable. Delivery to
  * WebSocket clients does not wait for that.
+ *
+ * The socket is read with recv() into one read buffer shared by every
+ * push connection: complete lines are handled where they lie, and only a
+ * line's start (or, while paused, the lines that wait) is kept per
+ * connection. Replies collect in a small output buffer and leave in one
+ * send() per read; the write event is added only when a send() comes up
+ * short. (A bufferevent cost an ioctl(FIONREAD), two epoll_ctl() calls and
+ * an extra read per line for a backend with one line in flight, issue 18.)
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -19,15 +28,57 @@
 
 static const char R_OK[] = "ok\n", R_QUEUED[] = "queued\n", R_FAIL[] = "fail\n";
 
+/* The shared read buffer; a line longer than half of it is gathered in the
+ * connection's own part buffer instead. */
+#define PUSH_RBUF (128 * 1024)
+/* Reads per readable event: what else the socket holds is taken now, so
+ * one loop pass carries many pushes per key (and each WebSocket gets one
+ * write for several messages). */
+#define PUSH_READS 16
+/* An output buffer over this is given back once it is empty. */
+#define OUT_KEEP 4096
+
+static void stop_reading(wsp_pushconn *p)
+{
+    if (p->reading) { event_del(&p->rev); p->reading = 0; }
+}
+
+static void start_reading(wsp_pushconn *p)
+{
+    if (!p->reading && event_add(&p->rev, p->srv->push.idle_tv) == 0) p->reading = 1;
+}
+
+static void part_reset(wsp_pushconn *p)
+{
+    free(p->part);   /* a long line is rare: hold no memory for the next */
+    p->part = NULL;
+    p->part_len = p->part_cap = 0;
+}
+
+/* Room for n more bytes in p->part. */
+static int part_room(wsp_pushconn *p, size_t n)
+{
+    if (p->part_cap - p->part_len >= n) return 0;
+    size_t cap = p->part_cap ? p->part_cap : 4096;
+    while (cap - p->part_len < n) cap *= 2;
+    char *np = realloc(p->part, cap);
+    if (!np) return -1;
+    p->part = np;
+    p->part_cap = cap;
+    return 0;
+}
+
 static void push_free(wsp_pushconn *p)
 {
-    wsp_server *srv = p->srv;
     LIST_REMOVE(p, link);
-    bufferevent_free(p->bev);
+    event_del(&p->rev);
+    event_del(&p->wev);
+    evutil_closesocket(p->fd);
     for (size_t i = 0; i < p->pend_len; i++)   /* cluster replies nobody will read */
         wsp_pending_put(p->pending[(p->pend_head + i) % p->pend_cap].pend);
     if (p->pending != p->pend_inline) free(p->pending);
     free(p->part);
+    free(p->out);
     free(p);
 }
 
@@ -45,9 +96,57 @@ static const char *reply_text(wsp_server *srv, const wsp_reply *r)
     return r->text;
 }
 
+static size_t out_len(const wsp_pushconn *p)
+{
+    return p->out_len - p->out_off;
+}
+
+/* Append reply bytes to the unsent output; -1 when memory ran out (the
+ * caller keeps the reply queued). */
+static int out_add(wsp_pushconn *p, const char *t, size_t n)
+{
+    if (p->out_cap - p->out_len < n && p->out_off) {
+        memmove(p->out, p->out + p->out_off, p->out_len - p->out_off);
+        p->out_len -= p->out_off;
+        p->out_off = 0;
+    }
+    if (p->out_cap - p->out_len < n) {
+        size_t cap = p->out_cap ? p->out_cap * 2 : 256;
+        while (cap - p->out_len < n) cap *= 2;
+        char *o = realloc(p->out, cap);
+        if (!o) return -1;
+        p->out = o;
+        p->out_cap = cap;
+    }
+    memcpy(p->out + p->out_len, t, n);
+    p->out_len += n;
+    return 0;
+}
+
+/* Send the unsent replies; after a short send the write event finishes
+ * the job. -1: the connection is broken (nobody is left to answer). */
+static int out_flush(wsp_pushconn *p)
+{
+    while (p->out_off < p->out_len) {
+        ssize_t w = send(p->fd, p->out + p->out_off, p->out_len - p->out_off,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+            if (!p->writing && event_add(&p->wev, NULL) == 0) p->writing = 1;
+            return 0;
+        }
+        p->out_off += (size_t)w;
+    }
+    p->out_off = p->out_len = 0;
+    if (p->out_cap > OUT_KEEP) { free(p->out); p->out = NULL; p->out_cap = 0; }
+    if (p->writing) { event_del(&p->wev); p->writing = 0; }
+    return 0;
+}
+
 /* Room for one more waiting reply. Checked before a line is handled, so a
  * reply never has to be dropped or sent out of order when memory runs out:
- * the line waits in the input instead (-1: pause). */
+ * the line waits instead (-1: pause). */
 static int reply_reserve(wsp_pushconn *p)
 {
     if (p->pend_len < p->pend_cap) return 0;
@@ -71,60 +170,26 @@ static void reply(wsp_pushconn *p, uint64_t ticket, const char *text, wsp_pendin
     if (p->pend_len == 0 && !pend && (ticket == 0 || ticket <= durable_now(srv))) {
         wsp_reply r = { ticket, text, NULL };
         const char *t = reply_text(srv, &r);
-        bufferevent_write(p->bev, t, strlen(t));
-        return;
+        if (out_add(p, t, strlen(t)) == 0) return;
+        /* no memory for its bytes: it waits its turn in the ring */
     }
     p->pending[(p->pend_head + p->pend_len) % p->pend_cap] = (wsp_reply){ ticket, text, pend };
     p->pend_len++;
 }
 
-static size_t out_len(wsp_pushconn *p)
+/* Send what is due, then close once no more input will be handled and
+ * every reply went out. Returns 1 when p was freed. */
+static int settle(wsp_pushconn *p)
 {
-    return evbuffer_get_length(bufferevent_get_output(p->bev));
-}
-
-/* Close once no more input will be handled and every reply went out.
- * Returns 1 when p was freed. */
-static int maybe_close(wsp_pushconn *p)
-{
+    if (out_len(p) && out_flush(p) < 0) {
+        push_free(p);   /* reset or write error: nobody is left to answer */
+        return 1;
+    }
     if ((p->eof || p->closing) && !p->paused && p->pend_len == 0 && out_len(p) == 0) {
         push_free(p);
         return 1;
     }
     return 0;
-}
-
-static int handle_input(wsp_pushconn *p);
-
-/* Send the replies whose tickets are durable, in order. Returns 1 when p
- * was freed (a paused connection resumed and closed). */
-static int release(wsp_pushconn *p, uint64_t durable)
-{
-    while (p->pend_len) {
-        wsp_reply *r = &p->pending[p->pend_head];
-        if (r->ticket && r->ticket > durable) break;
-        if (r->pend && !r->pend->text) break;   /* Redis has not answered yet */
-        const char *t = reply_text(p->srv, r);
-        bufferevent_write(p->bev, t, strlen(t));
-        wsp_pending_put(r->pend);
-        p->pend_head = (p->pend_head + 1) % p->pend_cap;
-        p->pend_len--;
-    }
-    if (p->paused && p->pend_len < p->pend_cap) {
-        p->paused = 0;     /* room again: the lines that waited go on */
-        if (!p->eof && !p->closing && !p->srv->stopping) bufferevent_enable(p->bev, EV_READ);
-        return handle_input(p);
-    }
-    return 0;
-}
-
-void wsp_push_release_replies(wsp_server *srv)
-{
-    uint64_t d = durable_now(srv);
-    for (wsp_pushconn *p = LIST_FIRST(&srv->push.conns), *n; p; p = n) {
-        n = LIST_NEXT(p, link);
-        release(p, d);
-    }
 }
 
 /* One line -> "ok" / "queued" / "fail" (text) and the store ticket; in
@@ -214,200 +279,247 @@ static int push_auth(wsp_pushconn *p, const char *line, size_t len)
                is_auth ? 16 : 38);
     reply(p, 0, R_FAIL, NULL);
     p->closing = 1;
-    bufferevent_disable(p->bev, EV_READ);
+    stop_reading(p);
     return -1;
 }
 
-/* A line still incomplete after this many bytes moves out of the input
- * buffer into p->part (below it, searching it again on the next read costs
- * little). */
-#define PART_MIN (64 * 1024)
-
-/* Move n bytes from the input buffer to the end of p->part. */
-static int part_take(wsp_pushconn *p, struct evbuffer *in, size_t n)
+/* Out of room for replies: read and handle nothing more until the waiting
+ * replies go (release), rather than answer out of order. */
+static void pause_input(wsp_pushconn *p)
 {
-    if (p->part_cap - p->part_len < n) {
-        size_t cap = p->part_cap ? p->part_cap : PART_MIN;
-        while (cap - p->part_len < n) cap *= 2;
-        char *np = realloc(p->part, cap);
-        if (!np) return -1;
-        p->part = np;
-        p->part_cap = cap;
-    }
-    evbuffer_remove(in, p->part + p->part_len, n);
-    p->part_len += n;
-    return 0;
+    p->paused = 1;
+    stop_reading(p);
 }
 
-static void part_reset(wsp_pushconn *p)
-{
-    free(p->part);   /* a long line is rare: hold no memory for the next */
-    p->part = NULL;
-    p->part_len = p->part_cap = 0;
-}
-
-/* Consume the line just handled (len bytes and its newline). */
-static void line_done(wsp_pushconn *p, struct evbuffer *in, size_t len)
-{
-    if (p->part_len) part_reset(p);
-    else evbuffer_drain(in, len + 1);
-}
-
-/* Handle every complete line in the input. Returns 1 when p was freed. */
-static int handle_input(wsp_pushconn *p)
+/* A line over max_line: "fail", then the connection closes (no more input
+ * is handled). Returns -1 when even that reply must wait (paused). */
+static int too_long(wsp_pushconn *p)
 {
     wsp_server *srv = p->srv;
-    struct bufferevent *bev = p->bev;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    if (p->closing) { evbuffer_drain(in, evbuffer_get_length(in)); return maybe_close(p); }
-    for (;;) {
-        size_t avail = evbuffer_get_length(in);
-        if (avail == 0) break;
-        /* While a long line is held in p->part, the input buffer holds only
-         * bytes read since: searching it from its start never rescans the
-         * line (quadratic), and never walks its chains (libevent's
-         * evbuffer_ptr_set does that from the first chain). */
-        struct evbuffer_ptr eol = evbuffer_search(in, "\n", 1, NULL);
-        if (eol.pos < 0) {
-            if (p->part_len + avail > srv->cfg.max_line + 1) goto too_long;
-            if (p->part_len + avail >= PART_MIN && part_take(p, in, avail) < 0) goto too_long;
-            break;
-        }
-        size_t len = p->part_len + (size_t)eol.pos;
-        if (len > srv->cfg.max_line + 1) goto too_long;
-        if (reply_reserve(p) < 0) goto pause;
-        const char *line;
-        if (p->part_len) {
-            if (part_take(p, in, (size_t)eol.pos + 1) < 0) goto too_long;
-            line = p->part;
-        } else {
-            line = (const char *)evbuffer_pullup(in, (ev_ssize_t)len + 1);
-        }
-        size_t ll = len;
-        if (ll && line[ll - 1] == '\r') ll--;
-        if (ll > srv->cfg.max_line) goto too_long;
-        if (!p->authed) {
-            int a = push_auth(p, line, ll);
-            if (a < 0) {   /* "fail" goes out, then the connection closes */
-                evbuffer_drain(in, evbuffer_get_length(in));
-                return maybe_close(p);
-            }
-            if (a > 0) { line_done(p, in, len); continue; }
-        }
-        uint64_t ticket;
-        wsp_pending *pend;
-        const char *r = wsp_push_handle_line(srv, line, ll, &ticket, &pend);
-        reply(p, ticket, r, pend);
-        line_done(p, in, len);
-    }
-    /* Send the replies now rather than on the next loop pass: the backend
-     * pipelines, and an earlier reply lets its next lines arrive sooner, so
-     * each pass carries more pushes per WebSocket write. */
-    struct evbuffer *out = bufferevent_get_output(bev);
-    if (evbuffer_get_length(out))
-        evbuffer_write(out, bufferevent_getfd(bev));
-    if (p->eof) {
-        /* what is left is a partial line: the backend ended without its
-         * newline, so it is not a line and gets no reply */
-        evbuffer_drain(in, evbuffer_get_length(in));
-        part_reset(p);
-    }
-    return maybe_close(p);
-pause:
-    /* Out of memory for the reply queue: read nothing more until the
-     * waiting replies go (release), rather than answer out of order. */
-    p->paused = 1;
-    bufferevent_disable(bev, EV_READ);
-    return 0;
-too_long:
-    if (reply_reserve(p) < 0) goto pause;
+    if (reply_reserve(p) < 0) { pause_input(p); return -1; }
     srv->st.push_lines++;
     srv->st.push_fail++;
     wsp_log_ev(srv, WSP_LOG_WARN, "push", 0, NULL, 0, 0, "fail", "line too long", 13);
     reply(p, 0, R_FAIL, NULL);
     p->closing = 1;
+    stop_reading(p);
+    return 0;
+}
+
+/* Handle the complete lines of buf[0..len); there is no newline before
+ * scan (the part already searched). Returns how many bytes were used: all
+ * of them once the connection is closing, else up to the first line not
+ * handled (incomplete, or waiting while paused). */
+static size_t consume(wsp_pushconn *p, const char *buf, size_t len, size_t scan)
+{
+    wsp_server *srv = p->srv;
+    size_t pos = 0, max = srv->cfg.max_line;
+    while (!p->closing && !p->paused) {
+        const char *nl = scan < len ? memchr(buf + scan, '\n', len - scan) : NULL;
+        if (!nl) {
+            if (len - pos > max + 1 && too_long(p) < 0) return pos;
+            break;
+        }
+        size_t end = (size_t)(nl - buf), ll = end - pos;
+        if (ll > max + 1) {
+            if (too_long(p) < 0) return pos;
+            break;
+        }
+        if (reply_reserve(p) < 0) { pause_input(p); return pos; }
+        const char *line = buf + pos;
+        if (ll && line[ll - 1] == '\r') ll--;
+        if (ll > max) {
+            if (too_long(p) < 0) return pos;
+            break;
+        }
+        pos = scan = end + 1;
+        if (!p->authed) {
+            int a = push_auth(p, line, ll);
+            if (a < 0) break;            /* "fail" goes out, then the connection closes */
+            if (a > 0) continue;
+        }
+        uint64_t ticket;
+        wsp_pending *pend;
+        const char *r = wsp_push_handle_line(srv, line, ll, &ticket, &pend);
+        reply(p, ticket, r, pend);
+    }
+    return p->closing ? len : pos;
+}
+
+/* Keep buf[used..len) as the connection's unhandled input. -1: no memory
+ * (handled as a line too long: the backend is told "fail"). */
+static int keep_rest(wsp_pushconn *p, const char *buf, size_t len, size_t used)
+{
+    size_t rest = len - used;
+    if (buf == p->part) {
+        memmove(p->part, p->part + used, rest);
+        p->part_len = rest;
+        return 0;
+    }
+    p->part_len = 0;
+    if (!rest) {
+        if (p->part_cap > PUSH_RBUF / 2) part_reset(p);
+        return 0;
+    }
+    if (part_room(p, rest) < 0) return -1;
+    memcpy(p->part, buf + used, rest);
+    p->part_len = rest;
+    return 0;
+}
+
+/* The rest of a read could not be kept (no memory even for that, after the
+ * reply ring could not grow): its lines get no reply, so the connection
+ * closes once the replies before them went out -- the backend sees the
+ * close instead of answers, never a wrong answer. */
+static void out_of_memory(wsp_pushconn *p, size_t lost)
+{
+    wsp_server *srv = p->srv;
+    char why[96];
+    int n = snprintf(why, sizeof why, "out of memory: %zu bytes read get no reply; closing", lost);
+    wsp_log_ev(srv, WSP_LOG_ERROR, "push", 0, NULL, 0, 0, "closed", why,
+               n < 0 ? 0 : (size_t)n >= sizeof why ? sizeof why - 1 : (size_t)n);
+    p->paused = 0;
+    p->closing = 1;
+    stop_reading(p);
     part_reset(p);
-    evbuffer_drain(in, evbuffer_get_length(in));
-    bufferevent_disable(bev, EV_READ);
-    return maybe_close(p);
 }
 
-static void push_read_cb(struct bufferevent *bev, void *arg)
+/* Handle the lines kept while paused; then go on reading. Returns 1 when
+ * p was freed. */
+static int resume(wsp_pushconn *p)
+{
+    p->paused = 0;
+    if (p->part_len) {
+        size_t used = consume(p, p->part, p->part_len, 0);
+        keep_rest(p, p->part, p->part_len, used);
+    }
+    if (p->closing) part_reset(p);
+    if (!p->paused) {
+        if (p->eof) part_reset(p);   /* an unterminated rest is no line */
+        else if (!p->closing && !p->srv->stopping) start_reading(p);
+    }
+    return settle(p);
+}
+
+/* Send the replies whose tickets are durable, in order. Returns 1 when p
+ * was freed. */
+static int release(wsp_pushconn *p, uint64_t durable)
+{
+    while (p->pend_len) {
+        wsp_reply *r = &p->pending[p->pend_head];
+        if (r->ticket && r->ticket > durable) break;
+        if (r->pend && !r->pend->text) break;   /* Redis has not answered yet */
+        const char *t = reply_text(p->srv, r);
+        if (out_add(p, t, strlen(t)) < 0) break;   /* tried again after a send */
+        wsp_pending_put(r->pend);
+        p->pend_head = (p->pend_head + 1) % p->pend_cap;
+        p->pend_len--;
+    }
+    if (p->paused && p->pend_len < p->pend_cap) return resume(p);   /* room again */
+    return settle(p);
+}
+
+void wsp_push_release_replies(wsp_server *srv)
+{
+    uint64_t d = durable_now(srv);
+    for (wsp_pushconn *p = LIST_FIRST(&srv->push.conns), *n; p; p = n) {
+        n = LIST_NEXT(p, link);
+        if (p->pend_len) release(p, d);
+    }
+}
+
+static void push_read_cb(evutil_socket_t fd, short what, void *arg)
 {
     wsp_pushconn *p = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    if (p->closing || p->paused) return;
-    /* libevent reads at most 4 KiB per callback (EVBUFFER_MAX_READ), about
-     * 60 lines: take what else the socket holds now, so one loop pass
-     * carries many pushes per key and each WebSocket gets one write for
-     * several messages. */
-    for (int i = 0; i < 16; i++) {
-        struct evbuffer_iovec v;
-        if (evbuffer_reserve_space(in, 64 * 1024, &v, 1) < 1) break;
-        ssize_t n = recv(bufferevent_getfd(bev), v.iov_base, v.iov_len, MSG_DONTWAIT);
-        if (n <= 0) { v.iov_len = 0; evbuffer_commit_space(in, &v, 1); break; }
-        v.iov_len = (size_t)n;
-        evbuffer_commit_space(in, &v, 1);
-        if ((size_t)n < 64 * 1024) break;
-    }
-    handle_input(p);
-}
-
-static void push_write_cb(struct bufferevent *bev, void *arg)
-{
-    maybe_close(arg);
-}
-
-static void push_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-    wsp_pushconn *p = arg;
-    if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING) && !(what & BEV_EVENT_ERROR)) {
-        /* Half-close: the backend sent all its lines and waits for the
-         * replies (printf ... | nc -q1). Answer what was read, then close. */
-        p->eof = 1;
-        if (!p->paused) handle_input(p);
-        return;
-    }
-    if ((what & BEV_EVENT_TIMEOUT) && !(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))) {
+    wsp_server *srv = p->srv;
+    if (what & EV_TIMEOUT) {
         /* Nothing read for push_idle_timeout. A connection still owed a
-         * reply (waiting for the store) is kept; libevent disabled reading
-         * on the timeout, so it is enabled again. */
+         * reply (waiting for the store) is kept. */
         if (p->pend_len == 0 && out_len(p) == 0) {
-            wsp_server *srv = p->srv;
             srv->st.closed_push_idle++;
             wsp_log_ev(srv, WSP_LOG_INFO, "push", 0, NULL, 0, 0, "closed",
                        "idle past push_idle_timeout", 27);
             push_free(p);
-            return;
         }
-        if (!p->paused && !p->closing && !p->eof) bufferevent_enable(bev, EV_READ);
         return;
     }
-    push_free(p);   /* reset or write error: nobody is left to answer */
+    for (int i = 0; i < PUSH_READS && p->reading; i++) {
+        /* Lines read go where they lie in the shared buffer, after the
+         * start of a line kept from the last read; a long line grows in
+         * p->part instead. */
+        char *buf;
+        size_t have = p->part_len, cap;
+        if (have <= PUSH_RBUF / 2) {
+            buf = srv->push.rbuf;
+            cap = PUSH_RBUF;
+            if (have) memcpy(buf, p->part, have);
+        } else {
+            if (part_room(p, 64 * 1024) < 0) {   /* no memory to gather it: as too long */
+                if (too_long(p) == 0) part_reset(p);
+                break;
+            }
+            buf = p->part;
+            cap = p->part_cap;
+        }
+        ssize_t n = recv(fd, buf + have, cap - have, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n < 0) { push_free(p); return; }   /* reset: nobody is left to answer */
+        if (n == 0) {
+            /* Half-close: the backend sent all its lines and waits for
+             * the replies (printf ... | nc -q1). Answer what was read,
+             * then close. */
+            p->eof = 1;
+            stop_reading(p);
+            break;
+        }
+        size_t len = have + (size_t)n;
+        size_t used = consume(p, buf, len, have);
+        if (p->closing) { part_reset(p); break; }
+        if (keep_rest(p, buf, len, used) < 0) { out_of_memory(p, len - used); break; }
+        if ((size_t)n < cap - have) break;   /* the socket had no more */
+    }
+    if (p->eof && !p->paused) part_reset(p);   /* an unterminated rest is no line */
+    /* Replies leave now, not on the next loop pass: the backend pipelines,
+     * and an earlier reply lets its next lines arrive sooner. */
+    settle(p);
+}
+
+static void push_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+    wsp_pushconn *p = arg;
+    if (out_flush(p) < 0) { push_free(p); return; }
+    release(p, durable_now(p->srv));   /* replies that waited for memory */
 }
 
 void wsp_push_accept(wsp_server *srv, evutil_socket_t fd)
 {
+    if (!srv->push.rbuf && !(srv->push.rbuf = malloc(PUSH_RBUF))) {
+        evutil_closesocket(fd);
+        return;
+    }
+    if (!srv->push.idle_tv && srv->cfg.push_idle_timeout > 0) {
+        /* one timeout for every push connection: libevent keeps them in a
+         * queue instead of its heap */
+        double t = srv->cfg.push_idle_timeout;
+        struct timeval idle = { (time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6) };
+        srv->push.idle_tv = event_base_init_common_timeout(srv->base, &idle);
+    }
     wsp_pushconn *p = calloc(1, sizeof(*p));
     if (!p) { evutil_closesocket(fd); return; }
     p->srv = srv;
+    p->fd = fd;
     p->pending = p->pend_inline;
     p->pend_cap = WSP_PUSH_INLINE_REPLIES;
+    evutil_make_socket_nonblocking(fd);
     /* Replies are small and pipelined: Nagle + delayed ACK would hold them. */
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    p->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (!p->bev) { free(p); evutil_closesocket(fd); return; }
+    event_assign(&p->rev, srv->base, fd, EV_READ | EV_PERSIST, push_read_cb, p);
+    event_assign(&p->wev, srv->base, fd, EV_WRITE | EV_PERSIST, push_write_cb, p);
     LIST_INSERT_HEAD(&srv->push.conns, p, link);
-    /* Read big: every line read in one pass is delivered in the same flush
-     * pass, so more lines per read means fewer writes per message on the
-     * WebSocket side (libevent's default single read is 4 KiB). */
-    bufferevent_set_max_single_read(p->bev, 256 * 1024);
-    bufferevent_setcb(p->bev, push_read_cb, push_write_cb, push_event_cb, p);
-    double t = srv->cfg.push_idle_timeout;
-    struct timeval idle = { (time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6) };
-    bufferevent_set_timeouts(p->bev, &idle, NULL);
-    bufferevent_enable(p->bev, EV_READ | EV_WRITE);
+    start_reading(p);
+    if (!p->reading) push_free(p);
 }
 
 /* At stop, after the store closed (so every ticket it will ever make
@@ -422,33 +534,33 @@ void wsp_push_close_all(wsp_server *srv)
     while ((p = LIST_FIRST(&srv->push.conns)) != NULL) {
         p->closing = 1;     /* no more input, and no resume in release() */
         p->paused = 0;
-        release(p, d);
-        while (p->pend_len) {   /* tickets the store never made durable */
-            bufferevent_write(p->bev, R_FAIL, 5);
-            wsp_pending_put(p->pending[p->pend_head].pend);
+        stop_reading(p);
+        for (; p->pend_len; p->pend_len--) {
+            wsp_reply *r = &p->pending[p->pend_head];
+            int due = !(r->ticket && r->ticket > d) && !(r->pend && !r->pend->text);
+            /* tickets the store never made durable: "fail" */
+            const char *t = due ? reply_text(srv, r) : R_FAIL;
+            out_add(p, t, strlen(t));
+            wsp_pending_put(r->pend);
             p->pend_head = (p->pend_head + 1) % p->pend_cap;
-            p->pend_len--;
         }
-        /* Written straight to the socket: the loop no longer runs, and
-         * libevent keeps a socket bufferevent's output frozen outside its
-         * own write callback. */
-        struct evbuffer *out = bufferevent_get_output(p->bev);
-        size_t len = evbuffer_get_length(out), off = 0;
-        const char *data = len ? (const char *)evbuffer_pullup(out, -1) : NULL;
-        while (data && off < len) {
-            ssize_t w = send(bufferevent_getfd(p->bev), data + off, len - off,
-                             MSG_DONTWAIT | MSG_NOSIGNAL);
+        /* Written straight to the socket: the loop no longer runs. */
+        while (out_len(p)) {
+            ssize_t w = send(p->fd, p->out + p->out_off, out_len(p), MSG_DONTWAIT | MSG_NOSIGNAL);
             if (w <= 0) break;
-            off += (size_t)w;
+            p->out_off += (size_t)w;
         }
         /* Lines sent after the stop began were not read and get no reply;
          * read them away so the close is a FIN, not a reset that would
          * destroy the replies in the backend's receive queue. */
         char junk[4096];
         for (int i = 0; i < 64; i++)
-            if (recv(bufferevent_getfd(p->bev), junk, sizeof junk, MSG_DONTWAIT) <= 0) break;
+            if (recv(p->fd, junk, sizeof junk, MSG_DONTWAIT) <= 0) break;
         push_free(p);
     }
+    free(srv->push.rbuf);
+    srv->push.rbuf = NULL;
+    srv->push.idle_tv = NULL;   /* belongs to the base, which goes next */
 }
 
 /* Stop reading push lines (stop: the lines already read are answered at
@@ -457,7 +569,7 @@ void wsp_push_stop_reading(wsp_server *srv)
 {
     wsp_pushconn *p;
     LIST_FOREACH(p, &srv->push.conns, link)
-        bufferevent_disable(p->bev, EV_READ);
+        stop_reading(p);
 }
 
 int wsp_push_idle(wsp_server *srv)
