@@ -587,9 +587,10 @@ static void reset_loop_state(wsp_server *srv)
     srv->cmdq.wait_head = NULL;
     srv->ob.g_head = srv->ob.g_tail = NULL;
     srv->ob.outbox_depth = srv->ob.outbox_bytes = 0;
-    srv->ws.idle_head = srv->ws.idle_tail = NULL;
-    srv->ws.dirty_head = srv->ws.held_head = NULL;
-    srv->ws.ping_wait_head = srv->ws.ping_wait_tail = NULL;
+    TAILQ_INIT(&srv->ws.idle);
+    STAILQ_INIT(&srv->ws.dirty);
+    STAILQ_INIT(&srv->ws.held);
+    STAILQ_INIT(&srv->ws.ping_wait);
     srv->ws.ndirty = srv->ws.nheld = 0;
     SLIST_INIT(&srv->ws.free_conns);
     LIST_INIT(&srv->ws.all_conns);

@@ -102,7 +102,7 @@ struct wsp_wsconn {
     wsp_ws_parser parser;
     uint64_t id;
     uint8_t  state;
-    uint8_t  dirty;                  /* on the flush list */
+    uint8_t  dirty;                  /* to flush: on ws.dirty, or on ws.held if held */
     uint8_t  ping_due;               /* wrote pushes since the last ping */
     uint8_t  fallback;               /* never answers pings: confirm at TCP level */
     uint8_t  answered_ping;          /* ever answered a ping */
@@ -115,8 +115,8 @@ struct wsp_wsconn {
     uint8_t  paused_logged;          /* the pause was logged once for this connection */
     uint8_t  linger_close;           /* closed with 4001: wait for the client's EOF (after_write) */
     uint8_t  linger_read;            /* closing: after our Close, read (and drop) until EOF */
-    /* idle list (least recently active first) */
-    wsp_wsconn *idle_prev, *idle_next;
+    uint8_t  idle_listed;            /* on ws.idle */
+    TAILQ_ENTRY(wsp_wsconn) idle_link;   /* ws.idle: least recently active first */
     int64_t  last_active_ms;
     int64_t  close_deadline_ms;
     int64_t  msg_start_ms;           /* first byte of a message still incomplete, 0 if none */
@@ -135,8 +135,11 @@ struct wsp_wsconn {
     int64_t  last_ping_ms;
     int64_t  held_since_ms;
     int64_t  last_frame_ms;
-    wsp_wsconn *dirty_next;
-    wsp_wsconn *ping_wait_next;
+    /* One link per list: a connection moves between dirty and held, and a
+     * shared link once cut a list (issue 13, defect 7). */
+    STAILQ_ENTRY(wsp_wsconn) dirty_link;   /* ws.dirty, while dirty && !held */
+    STAILQ_ENTRY(wsp_wsconn) held_link;    /* ws.held, while held */
+    STAILQ_ENTRY(wsp_wsconn) ping_link;    /* ws.ping_wait, while ping_waiting */
     LIST_ENTRY(wsp_wsconn) all_link;    /* ws.all_conns, while not freed */
     SLIST_ENTRY(wsp_wsconn) free_link;  /* ws.free_conns, once queued to free */
 };
@@ -270,10 +273,10 @@ struct wsp_server {
 
     /* WebSocket connections (ws_conn.c; freed by wsp_ws_free_pending) */
     struct {
-        wsp_wsconn *idle_head, *idle_tail;
-        wsp_wsconn *dirty_head;
-        wsp_wsconn *ping_wait_head, *ping_wait_tail;  /* deferred pings, FIFO */
-        wsp_wsconn *held_head;        /* small outputs held back by a busy pass */
+        TAILQ_HEAD(, wsp_wsconn) idle;          /* idle timeouts, oldest first */
+        STAILQ_HEAD(, wsp_wsconn) dirty;        /* output to write this pass */
+        STAILQ_HEAD(, wsp_wsconn) held;         /* small outputs held back by a busy pass */
+        STAILQ_HEAD(, wsp_wsconn) ping_wait;    /* deferred pings, FIFO */
         size_t ndirty, nheld;
         struct event *held_ev;
         struct event *ping_ev;

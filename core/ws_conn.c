@@ -58,23 +58,19 @@ static void set_events(wsp_wsconn *c, short flags)
 
 static void idle_unlink(wsp_wsconn *c)
 {
-    wsp_server *srv = c->srv;
-    if (c->idle_prev) c->idle_prev->idle_next = c->idle_next;
-    else if (srv->ws.idle_head == c) srv->ws.idle_head = c->idle_next;
-    if (c->idle_next) c->idle_next->idle_prev = c->idle_prev;
-    else if (srv->ws.idle_tail == c) srv->ws.idle_tail = c->idle_prev;
-    c->idle_prev = c->idle_next = NULL;
+    if (!c->idle_listed) return;
+    TAILQ_REMOVE(&c->srv->ws.idle, c, idle_link);
+    c->idle_listed = 0;
 }
 
 static void idle_touch(wsp_wsconn *c)
 {
     wsp_server *srv = c->srv;
     c->last_active_ms = wsp_now_ms(srv);
-    if (srv->ws.idle_tail == c) return;
+    if (c->idle_listed && !TAILQ_NEXT(c, idle_link)) return;   /* already last */
     idle_unlink(c);
-    c->idle_prev = srv->ws.idle_tail;
-    if (srv->ws.idle_tail) srv->ws.idle_tail->idle_next = c; else srv->ws.idle_head = c;
-    srv->ws.idle_tail = c;
+    TAILQ_INSERT_TAIL(&srv->ws.idle, c, idle_link);
+    c->idle_listed = 1;
 }
 
 /* The output buffer exists only while there is output: an idle connection
@@ -131,8 +127,7 @@ void wsp_ws_mark_dirty(wsp_wsconn *c)
 {
     if (c->dirty) return;
     c->dirty = 1;
-    c->dirty_next = c->srv->ws.dirty_head;
-    c->srv->ws.dirty_head = c;
+    STAILQ_INSERT_TAIL(&c->srv->ws.dirty, c, dirty_link);
     c->srv->ws.ndirty++;
     wsp_schedule_flush(c->srv);
 }
@@ -142,11 +137,8 @@ static void queue_free(wsp_wsconn *c)
     if (c->free_queued) return;
     c->free_queued = 1;
     c->state = WS_DEAD;
-    /* dirty_next stays: a connection still on the dirty or held list links
-     * the rest of it (clearing it cut the list, and the connections after
-     * it stayed marked dirty, never written again); the flush pass drops
-     * a dead one and wsp_ws_free_pending waits for it. */
-    if (!c->dirty) c->dirty_next = NULL;
+    /* It stays on the dirty, held and ping lists: the flush pass and the
+     * ping timer drop a dead one, and wsp_ws_free_pending waits for that. */
     wsp_server *srv = c->srv;
     LIST_REMOVE(c, all_link);
     SLIST_INSERT_HEAD(&srv->ws.free_conns, c, free_link);
@@ -195,10 +187,11 @@ void wsp_ws_free_all(wsp_server *srv)
     }
     SLIST_FOREACH(c, &srv->ws.free_conns, free_link)
         c->dirty = c->ping_waiting = c->held = 0;
-    srv->ws.ping_wait_head = srv->ws.ping_wait_tail = NULL;
-    srv->ws.held_head = NULL;
+    TAILQ_INIT(&srv->ws.idle);
+    STAILQ_INIT(&srv->ws.dirty);
+    STAILQ_INIT(&srv->ws.held);
+    STAILQ_INIT(&srv->ws.ping_wait);
     srv->ws.ndirty = srv->ws.nheld = 0;
-    srv->ws.dirty_head = NULL;
     wsp_ws_free_pending(srv);
     free(srv->ws.rbuf);
     srv->ws.rbuf = NULL;
@@ -723,10 +716,7 @@ static void defer_ping(wsp_wsconn *c)
     wsp_server *srv = c->srv;
     if (c->ping_waiting) return;
     c->ping_waiting = 1;
-    c->ping_wait_next = NULL;
-    if (srv->ws.ping_wait_tail) srv->ws.ping_wait_tail->ping_wait_next = c;
-    else srv->ws.ping_wait_head = c;
-    srv->ws.ping_wait_tail = c;
+    STAILQ_INSERT_TAIL(&srv->ws.ping_wait, c, ping_link);
     arm_ping_timer(srv);
 }
 
@@ -735,17 +725,16 @@ void wsp_ws_ping_timer(evutil_socket_t fd, short what, void *arg)
     wsp_server *srv = arg;
     int64_t now = wsp_now_ms(srv);
     wsp_wsconn *c;
-    while ((c = srv->ws.ping_wait_head) != NULL) {
+    while ((c = STAILQ_FIRST(&srv->ws.ping_wait)) != NULL) {
         if (c->state == WS_OPEN && now - c->last_ping_ms < PING_MIN_MS) break;
-        srv->ws.ping_wait_head = c->ping_wait_next;
-        if (!srv->ws.ping_wait_head) srv->ws.ping_wait_tail = NULL;
+        STAILQ_REMOVE_HEAD(&srv->ws.ping_wait, ping_link);
         c->ping_waiting = 0;
         if (c->state == WS_OPEN) {
             c->ping_due = 1;
             wsp_ws_mark_dirty(c);
         }
     }
-    if (srv->ws.ping_wait_head) arm_ping_timer(srv);
+    if (!STAILQ_EMPTY(&srv->ws.ping_wait)) arm_ping_timer(srv);
     wsp_schedule_flush(srv);   /* also frees connections that waited here */
 }
 
@@ -759,28 +748,24 @@ void wsp_ws_held_timer(evutil_socket_t fd, short what, void *arg)
 void wsp_ws_flush_all(wsp_server *srv)
 {
     /* What the previous busy pass held goes out now (still marked dirty). */
-    while (srv->ws.held_head) {
-        wsp_wsconn *h = srv->ws.held_head;
-        srv->ws.held_head = h->dirty_next;
-        h->dirty_next = srv->ws.dirty_head;
-        srv->ws.dirty_head = h;
+    wsp_wsconn *c;
+    while ((c = STAILQ_FIRST(&srv->ws.held)) != NULL) {
+        STAILQ_REMOVE_HEAD(&srv->ws.held, held_link);
+        STAILQ_INSERT_TAIL(&srv->ws.dirty, c, dirty_link);
     }
     int busy = srv->ws.ndirty + srv->ws.nheld >= BUSY_PASS_CONNS;
     int64_t now = wsp_now_ms(srv);
     srv->ws.ndirty = srv->ws.nheld = 0;
-    wsp_wsconn *c = srv->ws.dirty_head;
-    srv->ws.dirty_head = NULL;
-    while (c) {
-        wsp_wsconn *n = c->dirty_next;
+    /* Taken from the head one at a time: connections marked dirty by this
+     * pass (closes, replays) are appended and written in it too. */
+    while ((c = STAILQ_FIRST(&srv->ws.dirty)) != NULL) {
+        STAILQ_REMOVE_HEAD(&srv->ws.dirty, dirty_link);
         if (busy && c->state == WS_OPEN && out_len(c) > 0 && out_len(c) < HOLD_BYTES
             && (!c->held || now - c->held_since_ms < HOLD_MS)) {
             if (!c->held) c->held_since_ms = now;
             c->held = 1;                    /* stays dirty, on the held list */
-            c->dirty_next = srv->ws.held_head;
-            srv->ws.held_head = c;
+            STAILQ_INSERT_TAIL(&srv->ws.held, c, held_link);
             srv->ws.nheld++;
-            c = n;
-            if (!c && srv->ws.dirty_head) { c = srv->ws.dirty_head; srv->ws.dirty_head = NULL; }
             continue;
         }
         c->held = 0;
@@ -805,13 +790,8 @@ void wsp_ws_flush_all(wsp_server *srv)
                 after_write(c);
             }
         }
-        c = n;
-        if (!c && srv->ws.dirty_head) {   /* closes above may have queued more */
-            c = srv->ws.dirty_head;
-            srv->ws.dirty_head = NULL;
-        }
     }
-    if (srv->ws.held_head && !event_pending(srv->ws.held_ev, EV_TIMEOUT, NULL)) {
+    if (!STAILQ_EMPTY(&srv->ws.held) && !event_pending(srv->ws.held_ev, EV_TIMEOUT, NULL)) {
         struct timeval tv = { 0, 200 };
         event_add(srv->ws.held_ev, &tv);
     }
@@ -822,9 +802,10 @@ void wsp_ws_sweep(wsp_server *srv)
 {
     int64_t now = wsp_now_ms(srv);
     int64_t idle_ms = (int64_t)(srv->cfg.heartbeat_timeout * 1000.0);
-    while (srv->ws.idle_head && now - srv->ws.idle_head->last_active_ms > idle_ms) {
+    wsp_wsconn *old;
+    while ((old = TAILQ_FIRST(&srv->ws.idle)) != NULL && now - old->last_active_ms > idle_ms) {
         srv->st.closed_timeout++;
-        wsp_ws_close(srv->ws.idle_head, WSP_WS_CLOSE_GOING_AWAY, "heartbeat timeout");
+        wsp_ws_close(old, WSP_WS_CLOSE_GOING_AWAY, "heartbeat timeout");   /* unlinks it */
     }
     int64_t reping_ms = (int64_t)(srv->cfg.ping_fallback_after * 1000.0 / 4);
     if (reping_ms < 50) reping_ms = 50;
