@@ -640,9 +640,10 @@ void wsp_cluster_attach(wsp_server *srv, wsp_keyrec *k)
 static void resync_all(wsp_cluster *cl)
 {
     wsp_keytab *t = &cl->srv->ob.keys;
+    wsp_keyrec *k;
     for (size_t i = 0; i < t->nbuckets; i++)
-        for (wsp_keyrec *k = t->buckets[i]; k; k = k->hnext)
-            if (k->conns) wsp_cluster_attach(cl->srv, k);
+        SLIST_FOREACH(k, &t->buckets[i], hlink)
+            if (!LIST_EMPTY(&k->conns)) wsp_cluster_attach(cl->srv, k);
 }
 
 void wsp_cluster_detach(wsp_server *srv, wsp_keyrec *k)

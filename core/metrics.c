@@ -223,7 +223,8 @@ void wsp_stats_collect(wsp_server *srv, wsp_stats *s)
     s->outbox_bytes = srv->ob.outbox_bytes;
     s->store_bytes = srv->store && srv->store_ops->disk_bytes
                      ? srv->store_ops->disk_bytes(srv->store) : 0;
-    s->oldest_age = srv->ob.g_head ? (wsp_now_ms(srv) - srv->ob.g_head->push_ms) / 1000.0 : 0;
+    const wsp_msg *oldest = TAILQ_FIRST(&srv->ob.keys.msgs);
+    s->oldest_age = oldest ? (wsp_now_ms(srv) - oldest->push_ms) / 1000.0 : 0;
     if (s->oldest_age < 0) s->oldest_age = 0;
     s->fallback_connections = srv->ws.nfallback;
     s->log_dropped = wsp_log_dropped(srv->log);

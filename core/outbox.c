@@ -33,7 +33,8 @@ int wsp_keytab_init(wsp_keytab *t)
     wsp_siphash_seed(t->seed);
     t->nbuckets = 1024;
     t->count = 0;
-    t->ghost_head = t->ghost_tail = NULL;
+    TAILQ_INIT(&t->ghosts);
+    TAILQ_INIT(&t->msgs);
     t->nghosts = 0;
     t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
     return t->buckets ? 0 : -1;
@@ -42,15 +43,13 @@ int wsp_keytab_init(wsp_keytab *t)
 static void keytab_grow(wsp_keytab *t)
 {
     size_t nb = t->nbuckets * 2;
-    wsp_keyrec **b = calloc(nb, sizeof(*b));
+    struct wsp_keychain *b = calloc(nb, sizeof(*b));   /* zeroed: empty chains */
     if (!b) return;  /* keep the old table: slower chains, still correct */
     for (size_t i = 0; i < t->nbuckets; i++) {
-        wsp_keyrec *k = t->buckets[i];
-        while (k) {
-            wsp_keyrec *n = k->hnext;
-            k->hnext = b[k->hash & (nb - 1)];
-            b[k->hash & (nb - 1)] = k;
-            k = n;
+        wsp_keyrec *k;
+        while ((k = SLIST_FIRST(&t->buckets[i])) != NULL) {
+            SLIST_REMOVE_HEAD(&t->buckets[i], hlink);
+            SLIST_INSERT_HEAD(&b[k->hash & (nb - 1)], k, hlink);
         }
     }
     free(t->buckets);
@@ -61,7 +60,8 @@ static void keytab_grow(wsp_keytab *t)
 wsp_keyrec *wsp_key_find(wsp_server *srv, const char *id, size_t id_len)
 {
     uint32_t h = key_hash(&srv->ob.keys, id, id_len);
-    for (wsp_keyrec *k = srv->ob.keys.buckets[h & (srv->ob.keys.nbuckets - 1)]; k; k = k->hnext)
+    wsp_keyrec *k;
+    SLIST_FOREACH(k, &srv->ob.keys.buckets[h & (srv->ob.keys.nbuckets - 1)], hlink)
         if (k->hash == h && k->id_len == id_len && memcmp(k->id, id, id_len) == 0)
             return k;
     return NULL;
@@ -69,18 +69,14 @@ wsp_keyrec *wsp_key_find(wsp_server *srv, const char *id, size_t id_len)
 
 static void ghost_unlink(wsp_keytab *t, wsp_keyrec *k)
 {
-    if (k->ghost_prev) k->ghost_prev->ghost_next = k->ghost_next; else t->ghost_head = k->ghost_next;
-    if (k->ghost_next) k->ghost_next->ghost_prev = k->ghost_prev; else t->ghost_tail = k->ghost_prev;
-    k->ghost_next = k->ghost_prev = NULL;
+    TAILQ_REMOVE(&t->ghosts, k, ghost_link);
     k->ghost = 0;
     t->nghosts--;
 }
 
 static void key_free(wsp_keytab *t, wsp_keyrec *k)
 {
-    wsp_keyrec **pp = &t->buckets[k->hash & (t->nbuckets - 1)];
-    while (*pp && *pp != k) pp = &(*pp)->hnext;
-    if (*pp) *pp = k->hnext;
+    SLIST_REMOVE(&t->buckets[k->hash & (t->nbuckets - 1)], k, wsp_keyrec, hlink);
     free(k->id);
     free(k);
 }
@@ -91,11 +87,11 @@ static void key_free(wsp_keytab *t, wsp_keyrec *k)
 static void ghosts_reap(wsp_server *srv)
 {
     wsp_keytab *t = &srv->ob.keys;
-    if (!t->ghost_head) return;
+    if (TAILQ_EMPTY(&t->ghosts)) return;
     uint64_t applied = srv->store_ops && srv->store_ops->removed_upto
                        ? srv->store_ops->removed_upto(srv->store) : UINT64_MAX;
-    while (t->ghost_head && t->ghost_head->rm_ticket <= applied) {
-        wsp_keyrec *k = t->ghost_head;
+    wsp_keyrec *k;
+    while ((k = TAILQ_FIRST(&t->ghosts)) != NULL && k->rm_ticket <= applied) {
         ghost_unlink(t, k);
         key_free(t, k);
     }
@@ -120,11 +116,11 @@ wsp_keyrec *wsp_key_get(wsp_server *srv, const char *id, size_t id_len)
     k->id_len = id_len;
     k->hash = key_hash(&srv->ob.keys, id, id_len);
     k->next_seq = 1;
+    TAILQ_INIT(&k->msgs);
+    LIST_INIT(&k->conns);
     wsp_keytab *t = &srv->ob.keys;
     if (t->count + t->nghosts >= t->nbuckets) keytab_grow(t);
-    size_t b = k->hash & (t->nbuckets - 1);
-    k->hnext = t->buckets[b];
-    t->buckets[b] = k;
+    SLIST_INSERT_HEAD(&t->buckets[k->hash & (t->nbuckets - 1)], k, hlink);
     t->count++;
     return k;
 }
@@ -141,15 +137,15 @@ static void msg_free(wsp_server *srv, wsp_msg *m);
 
 void wsp_key_maybe_release(wsp_server *srv, wsp_keyrec *k)
 {
-    if (k->conns || k->ghost) return;
+    if (!LIST_EMPTY(&k->conns) || k->ghost) return;
     if (srv->cluster) {
-        while (k->head) {
-            wsp_msg *m = k->head;
+        wsp_msg *m;
+        while ((m = TAILQ_FIRST(&k->msgs)) != NULL) {
             msg_unlink(srv, m);
             msg_free(srv, m);
         }
     }
-    if (k->head) return;
+    if (!TAILQ_EMPTY(&k->msgs)) return;
     wsp_keytab *t = &srv->ob.keys;
     t->count--;
     ghosts_reap(srv);
@@ -157,10 +153,7 @@ void wsp_key_maybe_release(wsp_server *srv, wsp_keyrec *k)
                        ? srv->store_ops->removed_upto(srv->store) : UINT64_MAX;
     if (k->rm_ticket > applied) {
         k->ghost = 1;
-        k->ghost_next = NULL;
-        k->ghost_prev = t->ghost_tail;
-        if (t->ghost_tail) t->ghost_tail->ghost_next = k; else t->ghost_head = k;
-        t->ghost_tail = k;
+        TAILQ_INSERT_TAIL(&t->ghosts, k, ghost_link);
         t->nghosts++;
         return;
     }
@@ -170,10 +163,8 @@ void wsp_key_maybe_release(wsp_server *srv, wsp_keyrec *k)
 static void msg_unlink(wsp_server *srv, wsp_msg *m)
 {
     wsp_keyrec *k = m->key;
-    if (m->prev) m->prev->next = m->next; else k->head = m->next;
-    if (m->next) m->next->prev = m->prev; else k->tail = m->prev;
-    if (m->g_prev) m->g_prev->g_next = m->g_next; else srv->ob.g_head = m->g_next;
-    if (m->g_next) m->g_next->g_prev = m->g_prev; else srv->ob.g_tail = m->g_prev;
+    TAILQ_REMOVE(&k->msgs, m, link);
+    TAILQ_REMOVE(&srv->ob.keys.msgs, m, g_link);
     k->count--;
     k->bytes -= m->frame_len - m->hdr_len;
     srv->ob.outbox_depth--;
@@ -227,9 +218,9 @@ static wsp_msg *msg_alloc(wsp_server *srv, size_t payload_len)
 {
     size_t size = msg_size(payload_len), cls = msg_class(size);
     if (cls >= WSP_MSG_CLASSES) return malloc(size);
-    wsp_msg *m = srv->ob.msg_free[cls];
+    wsp_msg *m = SLIST_FIRST(&srv->ob.msg_free[cls]);
     if (m) {
-        srv->ob.msg_free[cls] = m->next;
+        SLIST_REMOVE_HEAD(&srv->ob.msg_free[cls], free_link);
         srv->ob.msg_free_bytes -= (cls + 1) * MSG_CLASS_SIZE;
         return m;
     }
@@ -244,8 +235,7 @@ static void msg_free(wsp_server *srv, wsp_msg *m)
         free(m);
         return;
     }
-    m->next = srv->ob.msg_free[cls];
-    srv->ob.msg_free[cls] = m;
+    SLIST_INSERT_HEAD(&srv->ob.msg_free[cls], m, free_link);
     srv->ob.msg_free_bytes += bytes;
 }
 
@@ -281,14 +271,10 @@ static wsp_msg *msg_new(wsp_server *srv, wsp_keyrec *k, uint64_t seq, int64_t pu
 
 static void msg_append(wsp_server *srv, wsp_keyrec *k, wsp_msg *m)
 {
-    m->prev = k->tail;
-    if (k->tail) k->tail->next = m; else k->head = m;
-    k->tail = m;
+    TAILQ_INSERT_TAIL(&k->msgs, m, link);
     /* Global push order; loaded messages are inserted as they come (the
      * store yields per key, so ttl may be checked a little late for them). */
-    m->g_prev = srv->ob.g_tail;
-    if (srv->ob.g_tail) srv->ob.g_tail->g_next = m; else srv->ob.g_head = m;
-    srv->ob.g_tail = m;
+    TAILQ_INSERT_TAIL(&srv->ob.keys.msgs, m, g_link);
     k->count++;
     k->bytes += m->frame_len - m->hdr_len;
     srv->ob.outbox_depth++;
@@ -302,7 +288,8 @@ static int conn_live(const wsp_wsconn *c)
 
 int wsp_outbox_key_live(const wsp_keyrec *k, size_t extra)
 {
-    for (const wsp_wsconn *c = k->conns; c; c = c->key_next)
+    const wsp_wsconn *c;
+    LIST_FOREACH(c, &k->conns, key_link)
         if (c->state == WS_OPEN
             && (c->out ? evbuffer_get_length(c->out) : 0) + extra < c->srv->cfg.max_output)
             return 1;
@@ -348,15 +335,15 @@ void wsp_outbox_pump(wsp_wsconn *c)
 {
     wsp_keyrec *k = c->key;
     if (!k || c->state != WS_OPEN || k->cl_loading) return;
-    wsp_msg *m = k->head;
-    while (m && m->seq < c->cursor) m = m->next;
+    wsp_msg *m = TAILQ_FIRST(&k->msgs);
+    while (m && m->seq < c->cursor) m = TAILQ_NEXT(m, link);
     uint64_t next = m ? m->seq : k->next_seq;   /* the next it can be written */
     if (next > c->cursor) {
         conn_fell_behind(c, next - 1);
         return;
     }
     uint64_t first = 0, last = 0;
-    for (; m && c->state == WS_OPEN && !wsp_ws_out_full(c); m = m->next) {
+    for (; m && c->state == WS_OPEN && !wsp_ws_out_full(c); m = TAILQ_NEXT(m, link)) {
         conn_write_msg(c, m, 1);
         if (c->state != WS_OPEN) break;
         if (!first) first = m->seq;
@@ -375,7 +362,10 @@ void wsp_outbox_pump(wsp_wsconn *c)
 static int deliver_new(wsp_keyrec *k, const wsp_msg *m)
 {
     int written = 0;
-    for (wsp_wsconn *c = k->conns; c; c = c->key_next) {
+    /* A write may close c (out of memory, fell behind), which unbinds it:
+     * its successor is taken first. */
+    for (wsp_wsconn *c = LIST_FIRST(&k->conns), *n; c; c = n) {
+        n = LIST_NEXT(c, key_link);
         if (!conn_live(c)) continue;
         if (c->cursor == m->seq) conn_write_msg(c, m, 0);
         else wsp_outbox_pump(c);   /* behind: replay first, in order */
@@ -421,8 +411,8 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
      * that connection, but no longer replayable). */
     wsp_log_ev(srv, WSP_LOG_INFO, "push", 0, k, seq, seq, *written ? "ok" : "queued",
                payload, len);
-    while (k->count > (size_t)srv->cfg.queue_limit && k->head)
-        msg_drop(srv, k->head, "queue_limit", &srv->st.dropped_queue_limit);
+    while (k->count > (size_t)srv->cfg.queue_limit && !TAILQ_EMPTY(&k->msgs))
+        msg_drop(srv, TAILQ_FIRST(&k->msgs), "queue_limit", &srv->st.dropped_queue_limit);
     return WSP_OK;
 }
 
@@ -440,15 +430,17 @@ void wsp_outbox_fail(wsp_server *srv, uint64_t from, uint64_t upto)
      * have 0). Each was (or will be) answered "fail": it leaves the outbox,
      * logged and counted, and is never replayed. A connection already
      * written it keeps it (delivery does not wait for the commit). */
-    wsp_msg *m = srv->ob.g_tail;
+    wsp_msg *m = TAILQ_LAST(&srv->ob.keys.msgs, wsp_msg_list);
     while (m && m->ticket > from) {
-        wsp_msg *prev = m->g_prev;
+        wsp_msg *prev = TAILQ_PREV(m, wsp_msg_list, g_link);
         if (m->ticket <= upto) {
             wsp_keyrec *k = m->key;
-            uint64_t after = m->next ? m->next->seq : k->next_seq;
+            wsp_msg *next = TAILQ_NEXT(m, link);
+            uint64_t after = next ? next->seq : k->next_seq;
             /* A connection about to be written this one goes on with the
              * next, not into a gap it would take for falling behind. */
-            for (wsp_wsconn *c = k->conns; c; c = c->key_next)
+            wsp_wsconn *c;
+            LIST_FOREACH(c, &k->conns, key_link)
                 if (c->cursor == m->seq) c->cursor = after;
             wsp_log_ev(srv, WSP_LOG_ERROR, "drop", 0, k, m->seq, m->seq, "store_failed",
                        (const char *)m->frame + m->hdr_len, m->frame_len - m->hdr_len);
@@ -468,7 +460,8 @@ int wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, wsp_store_
     wsp_keyrec *k = wsp_key_get(srv, key_id, key_len);
     if (!k) return -1;
     uint64_t seq = ref.seq;
-    if (k->tail && seq <= k->tail->seq) {
+    wsp_msg *tail = TAILQ_LAST(&k->msgs, wsp_msg_list);
+    if (tail && seq <= tail->seq) {
         /* A key whose sequence restarted while an older record of it was
          * still stored (a store written before the ghost keys, or a remove
          * that failed). Records come in push order, so this one is newer:
@@ -484,7 +477,7 @@ int wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, wsp_store_
             if (srv->store) srv->store_ops->remove(srv->store, k->id, k->id_len, &ref, 1, &ticket);
             return 0;
         }
-        seq = k->tail->seq + 1;
+        seq = tail->seq + 1;
         wsp_log_ev(srv, WSP_LOG_WARN, "load", 0, k, ref.seq, seq,
                    "sequence not above the previous record: renumbered", NULL, 0);
     }
@@ -499,10 +492,7 @@ int wsp_outbox_load_cb(void *arg, const char *key_id, size_t key_len, wsp_store_
 void wsp_outbox_bind(wsp_wsconn *c, wsp_keyrec *k)
 {
     c->key = k;
-    c->key_prev = NULL;
-    c->key_next = k->conns;
-    if (k->conns) k->conns->key_prev = c;
-    k->conns = c;
+    LIST_INSERT_HEAD(&k->conns, c, key_link);
     k->nconns++;
     c->srv->ws.nbound++;
     if (c->srv->cluster && !k->cl_attached) {
@@ -513,7 +503,8 @@ void wsp_outbox_bind(wsp_wsconn *c, wsp_keyrec *k)
     /* Loading: positions are set when the backlog is in (mirror_loaded). */
     if (k->cl_loading) return;
     /* Start at the head: every unconfirmed message, in order. */
-    c->cursor = k->head ? k->head->seq : k->next_seq;
+    wsp_msg *first = TAILQ_FIRST(&k->msgs);
+    c->cursor = first ? first->seq : k->next_seq;
     c->written_upto = c->confirmed_upto = c->pinged_upto = c->cursor - 1;
     wsp_outbox_pump(c);
 }
@@ -523,31 +514,31 @@ void wsp_outbox_unbind(wsp_wsconn *c, int broken)
     wsp_keyrec *k = c->key;
     if (!k) return;
     wsp_server *srv = c->srv;
-    if (c->key_prev) c->key_prev->key_next = c->key_next; else k->conns = c->key_next;
-    if (c->key_next) c->key_next->key_prev = c->key_prev;
+    LIST_REMOVE(c, key_link);
     k->nconns--;
     srv->ws.nbound--;
     c->key = NULL;
     if (srv->cluster) {
         /* Tries are counted in Redis, where every node sees them. */
         if (broken && c->written_upto > c->confirmed_upto && !k->cl_loading) {
-            for (wsp_msg *m = k->head; m && m->seq <= c->written_upto; m = m->next)
+            for (wsp_msg *m = TAILQ_FIRST(&k->msgs); m && m->seq <= c->written_upto;
+                 m = TAILQ_NEXT(m, link))
                 if (m->seq > c->confirmed_upto) srv->st.retried++;
             wsp_cluster_retry(srv, k, c->confirmed_upto + 1, c->written_upto);
             wsp_log_ev(srv, WSP_LOG_INFO, "retry", c->id, k, c->confirmed_upto + 1,
                        c->written_upto, "unconfirmed kept for replay", NULL, 0);
         }
-        if (!k->conns) wsp_cluster_detach(srv, k);
+        if (LIST_EMPTY(&k->conns)) wsp_cluster_detach(srv, k);
         wsp_key_maybe_release(srv, k);
         return;
     }
     if (broken && c->written_upto > c->confirmed_upto) {
         /* Everything written and not confirmed stays for replay; each such
          * delivery counts as a try, and a message out of tries is poison. */
-        wsp_msg *m = k->head;
+        wsp_msg *m = TAILQ_FIRST(&k->msgs);
         uint64_t first = 0, last = 0;
         while (m && m->seq <= c->written_upto) {
-            wsp_msg *n = m->next;
+            wsp_msg *n = TAILQ_NEXT(m, link);   /* m may be dropped */
             if (m->seq > c->confirmed_upto) {
                 m->tries++;
                 srv->st.retried++;
@@ -585,8 +576,8 @@ void wsp_outbox_confirm(wsp_wsconn *c, uint64_t upto, const char *how)
     wsp_store_ref refs[256];
     uint64_t first = 0, n = 0;
     size_t nrefs = 0;
-    while (k->head && k->head->seq <= upto) {
-        wsp_msg *m = k->head;
+    wsp_msg *m;
+    while ((m = TAILQ_FIRST(&k->msgs)) != NULL && m->seq <= upto) {
         if (!first) first = m->seq;
         if (nrefs == sizeof(refs) / sizeof(refs[0])) {
             store_remove(srv, k, refs, nrefs);
@@ -610,9 +601,10 @@ void wsp_outbox_expire(wsp_server *srv)
     if (srv->cluster) return;   /* Redis' clock decides (cluster.c) */
     ghosts_reap(srv);
     int64_t limit = wsp_now_ms(srv) - (int64_t)(srv->cfg.ttl * 1000.0);
-    while (srv->ob.g_head && srv->ob.g_head->push_ms <= limit) {
-        wsp_keyrec *k = srv->ob.g_head->key;
-        msg_drop(srv, srv->ob.g_head, "ttl", &srv->st.expired);
+    wsp_msg *m;
+    while ((m = TAILQ_FIRST(&srv->ob.keys.msgs)) != NULL && m->push_ms <= limit) {
+        wsp_keyrec *k = m->key;
+        msg_drop(srv, m, "ttl", &srv->st.expired);
         wsp_key_maybe_release(srv, k);
     }
 }
@@ -621,8 +613,8 @@ void wsp_outbox_expire(wsp_server *srv)
 
 static void mirror_clear(wsp_server *srv, wsp_keyrec *k)
 {
-    while (k->head) {
-        wsp_msg *m = k->head;
+    wsp_msg *m;
+    while ((m = TAILQ_FIRST(&k->msgs)) != NULL) {
         msg_unlink(srv, m);
         msg_free(srv, m);
     }
@@ -647,7 +639,8 @@ void wsp_outbox_mirror_add(wsp_server *srv, wsp_keyrec *k, uint64_t seq, int64_t
     /* One of the pushes counted in flight (wsp_cluster_push) has arrived. */
     size_t fl = wsp_ws_frame_header_len(len) + len;
     k->cl_inflight = k->cl_inflight > fl ? k->cl_inflight - fl : 0;
-    if (seq <= k->cl_floor || (k->tail && seq <= k->tail->seq)) return;   /* seen */
+    wsp_msg *tail = TAILQ_LAST(&k->msgs, wsp_msg_list);
+    if (seq <= k->cl_floor || (tail && seq <= tail->seq)) return;   /* seen */
     if (!k->cl_loading) {
         if (seq < k->next_seq) return;
         if (seq > k->next_seq) {
@@ -670,8 +663,8 @@ void wsp_outbox_mirror_add(wsp_server *srv, wsp_keyrec *k, uint64_t seq, int64_t
 void wsp_outbox_mirror_trim(wsp_server *srv, wsp_keyrec *k, uint64_t upto)
 {
     if (upto > k->cl_floor) k->cl_floor = upto;
-    while (k->head && k->head->seq <= upto) {
-        wsp_msg *m = k->head;
+    wsp_msg *m;
+    while ((m = TAILQ_FIRST(&k->msgs)) != NULL && m->seq <= upto) {
         msg_unlink(srv, m);
         msg_free(srv, m);
     }
@@ -679,7 +672,7 @@ void wsp_outbox_mirror_trim(wsp_server *srv, wsp_keyrec *k, uint64_t upto)
 
 void wsp_outbox_mirror_remove(wsp_server *srv, wsp_keyrec *k, uint64_t seq)
 {
-    for (wsp_msg *m = k->head; m && m->seq <= seq; m = m->next)
+    for (wsp_msg *m = TAILQ_FIRST(&k->msgs); m && m->seq <= seq; m = TAILQ_NEXT(m, link))
         if (m->seq == seq) { msg_unlink(srv, m); msg_free(srv, m); return; }
 }
 
@@ -689,32 +682,34 @@ void wsp_outbox_mirror_loaded(wsp_server *srv, wsp_keyrec *k, const wsp_mirror_e
     /* Messages published while the backlog was on its way are buffered in
      * the mirror: take them out, put the backlog first, then those of them
      * the backlog did not already hold. */
-    wsp_msg *buf = NULL, **tailp = &buf;
-    while (k->head) {
-        wsp_msg *m = k->head;
+    struct wsp_msg_list buf = TAILQ_HEAD_INITIALIZER(buf);
+    wsp_msg *m, *tail;
+    while ((m = TAILQ_FIRST(&k->msgs)) != NULL) {
         msg_unlink(srv, m);
-        m->next = NULL;
-        *tailp = m;
-        tailp = &m->next;
+        TAILQ_INSERT_TAIL(&buf, m, link);   /* off the outbox: its link is free */
     }
     for (size_t i = 0; i < n; i++) {
-        if (e[i].seq <= k->cl_floor || (k->tail && e[i].seq <= k->tail->seq)) continue;
-        wsp_msg *m = msg_new(srv, k, e[i].seq, e[i].push_ms, 0, e[i].payload, e[i].len);
+        tail = TAILQ_LAST(&k->msgs, wsp_msg_list);
+        if (e[i].seq <= k->cl_floor || (tail && e[i].seq <= tail->seq)) continue;
+        m = msg_new(srv, k, e[i].seq, e[i].push_ms, 0, e[i].payload, e[i].len);
         if (!m) break;   /* the rest is replayed by the next attach */
         msg_append(srv, k, m);
     }
-    while (buf) {
-        wsp_msg *m = buf;
-        buf = m->next;
-        m->next = m->g_next = NULL;
-        if (m->seq > k->cl_floor && (!k->tail || m->seq > k->tail->seq)) msg_append(srv, k, m);
+    while ((m = TAILQ_FIRST(&buf)) != NULL) {
+        TAILQ_REMOVE(&buf, m, link);
+        tail = TAILQ_LAST(&k->msgs, wsp_msg_list);
+        if (m->seq > k->cl_floor && (!tail || m->seq > tail->seq)) msg_append(srv, k, m);
         else msg_free(srv, m);
     }
-    k->next_seq = k->tail && k->tail->seq + 1 > next_seq ? k->tail->seq + 1 : next_seq;
+    tail = TAILQ_LAST(&k->msgs, wsp_msg_list);
+    k->next_seq = tail && tail->seq + 1 > next_seq ? tail->seq + 1 : next_seq;
     k->cl_loading = 0;
-    /* Every connection of the key starts at the head, as on a bind. */
-    uint64_t start = k->head ? k->head->seq : k->next_seq;
-    for (wsp_wsconn *c = k->conns; c; c = c->key_next) {
+    /* Every connection of the key starts at the head, as on a bind (a pump
+     * may close c, which unbinds it: its successor is taken first). */
+    m = TAILQ_FIRST(&k->msgs);
+    uint64_t start = m ? m->seq : k->next_seq;
+    for (wsp_wsconn *c = LIST_FIRST(&k->conns), *cn; c; c = cn) {
+        cn = LIST_NEXT(c, key_link);
         c->cursor = start;
         c->written_upto = c->confirmed_upto = c->pinged_upto = start - 1;
         wsp_outbox_pump(c);
@@ -725,26 +720,27 @@ void wsp_keytab_free(wsp_server *srv)
 {
     wsp_keytab *t = &srv->ob.keys;
     if (!t->buckets) return;
+    wsp_keyrec *k;
+    wsp_msg *m;
     for (size_t i = 0; i < t->nbuckets; i++) {
-        wsp_keyrec *k = t->buckets[i];
-        while (k) {
-            wsp_keyrec *n = k->hnext;
-            wsp_msg *m = k->head;
-            while (m) { wsp_msg *mn = m->next; free(m); m = mn; }
+        while ((k = SLIST_FIRST(&t->buckets[i])) != NULL) {
+            SLIST_REMOVE_HEAD(&t->buckets[i], hlink);
+            while ((m = TAILQ_FIRST(&k->msgs)) != NULL) {
+                TAILQ_REMOVE(&k->msgs, m, link);
+                free(m);
+            }
             free(k->id);
             free(k);
-            k = n;
         }
     }
     free(t->buckets);
     t->buckets = NULL;
     t->count = t->nghosts = 0;
-    t->ghost_head = t->ghost_tail = NULL;
-    srv->ob.g_head = srv->ob.g_tail = NULL;
+    TAILQ_INIT(&t->ghosts);
+    TAILQ_INIT(&t->msgs);
     for (size_t c = 0; c < WSP_MSG_CLASSES; c++) {
-        while (srv->ob.msg_free[c]) {
-            wsp_msg *m = srv->ob.msg_free[c];
-            srv->ob.msg_free[c] = m->next;
+        while ((m = SLIST_FIRST(&srv->ob.msg_free[c])) != NULL) {
+            SLIST_REMOVE_HEAD(&srv->ob.msg_free[c], free_link);
             free(m);
         }
     }

@@ -277,7 +277,7 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
         c->rc = 0;
         if (wsp_key_from_text(c->a, c->a_len, &key) == 0) {
             wsp_keyrec *k = wsp_key_find(srv, key.id, key.id_len);
-            for (wsp_wsconn *w = k ? k->conns : NULL; w; w = w->key_next)
+            for (wsp_wsconn *w = k ? LIST_FIRST(&k->conns) : NULL; w; w = LIST_NEXT(w, key_link))
                 if (w->state == WS_OPEN) { c->rc = 1; break; }
             /* Cluster: any live node (answered when Redis is; this node's
              * answer stands if Redis is unreachable). */
@@ -585,7 +585,6 @@ static void reset_loop_state(wsp_server *srv)
     srv->flush_scheduled = 0;
     srv->cmdq.cmd_head = srv->cmdq.cmd_tail = NULL;
     srv->cmdq.wait_head = NULL;
-    srv->ob.g_head = srv->ob.g_tail = NULL;
     srv->ob.outbox_depth = srv->ob.outbox_bytes = 0;
     TAILQ_INIT(&srv->ws.idle);
     STAILQ_INIT(&srv->ws.dirty);

@@ -44,8 +44,11 @@ typedef struct wsp_pushconn wsp_pushconn;
 typedef struct wsp_ticket_range { uint64_t from, upto; } wsp_ticket_range;
 
 typedef struct wsp_msg {
-    struct wsp_msg *next, *prev;       /* key outbox, ascending seq */
-    struct wsp_msg *g_next, *g_prev;   /* all messages in push order (ttl) */
+    union {   /* a freed entry is on no outbox: its free-list link takes the place */
+        TAILQ_ENTRY(wsp_msg) link;        /* its key's msgs, ascending seq */
+        SLIST_ENTRY(wsp_msg) free_link;   /* ob.msg_free[class], once freed */
+    };
+    TAILQ_ENTRY(wsp_msg) g_link;       /* keys.msgs: every message, push order (ttl) */
     wsp_keyrec *key;
     uint64_t seq;
     uint64_t rid;                      /* the store's record id (store.h) */
@@ -56,21 +59,22 @@ typedef struct wsp_msg {
     size_t   frame_len;                /* header + payload */
     uint8_t  frame[];
 } wsp_msg;
+TAILQ_HEAD(wsp_msg_list, wsp_msg);
 
 struct wsp_keyrec {
-    wsp_keyrec *hnext;                 /* hash chain */
+    SLIST_ENTRY(wsp_keyrec) hlink;     /* hash chain */
     uint32_t hash;
     char    *id; size_t id_len;        /* kind byte + text */
-    wsp_msg *head, *tail;
+    struct wsp_msg_list msgs;          /* the outbox, ascending seq */
     size_t   count, bytes;
     uint64_t next_seq;
-    wsp_wsconn *conns;                 /* bound live connections */
+    LIST_HEAD(, wsp_wsconn) conns;     /* bound live connections */
     uint32_t nconns;
     /* A released key whose store removes may not be applied yet stays in
      * the table as a ghost (outbox.c), so its sequence goes on if it comes
      * back: the store's latest remove for it, and the ghost FIFO links. */
     uint64_t rm_ticket;
-    wsp_keyrec *ghost_next, *ghost_prev;
+    TAILQ_ENTRY(wsp_keyrec) ghost_link;   /* keys.ghosts, while ghost */
     int ghost;
     /* cluster mode (cluster.c): the outbox above mirrors Redis */
     uint8_t  cl_attached;              /* this node joined the key's presence */
@@ -82,9 +86,12 @@ struct wsp_keyrec {
 };
 
 typedef struct wsp_keytab {
-    wsp_keyrec **buckets;
+    SLIST_HEAD(wsp_keychain, wsp_keyrec) *buckets;
     size_t nbuckets, count;            /* count: live keys (not ghosts) */
-    wsp_keyrec *ghost_head, *ghost_tail;   /* released, oldest first */
+    TAILQ_HEAD(, wsp_keyrec) ghosts;   /* released, oldest first */
+    /* Every held message of every key, push order (ttl, failed commits).
+     * Here rather than in ob so that wsp_keytab_init readies it. */
+    struct wsp_msg_list msgs;
     size_t nghosts;
     uint64_t seed[2];                  /* the hash's random key (outbox.c) */
 } wsp_keytab;
@@ -124,7 +131,7 @@ struct wsp_wsconn {
     /* key binding */
     wsp_key  auth_key;               /* auth_secret: the key the URL was signed for, until bound */
     wsp_keyrec *key;
-    wsp_wsconn *key_next, *key_prev;
+    LIST_ENTRY(wsp_wsconn) key_link;   /* key->conns, while bound */
     /* delivery */
     uint64_t cursor;                 /* next seq to write */
     uint64_t written_upto;           /* highest seq written */
@@ -265,8 +272,7 @@ struct wsp_server {
     /* keys and outboxes (outbox.c; freed by wsp_keytab_free) */
     struct {
         wsp_keytab keys;
-        wsp_msg *g_head, *g_tail;     /* all held messages, push order */
-        wsp_msg *msg_free[WSP_MSG_CLASSES];   /* freed entries kept for reuse */
+        SLIST_HEAD(, wsp_msg) msg_free[WSP_MSG_CLASSES];   /* freed entries kept for reuse */
         size_t   msg_free_bytes;
         uint64_t outbox_depth, outbox_bytes;
     } ob;

@@ -440,7 +440,7 @@ static void learn_seqs(int k)
 {
     wsp_keyrec *kr = server_key(k);
     if (!kr) return;
-    for (wsp_msg *m = kr->head; m; m = m->next) {
+    for (wsp_msg *m = TAILQ_FIRST(&kr->msgs); m; m = TAILQ_NEXT(m, link)) {
         uint64_t id = payload_id(m->frame + m->hdr_len, m->frame_len - m->hdr_len);
         if (id > 0 && id < M.nmsg) M.msg[id].seq = m->seq;
     }
@@ -486,7 +486,7 @@ static void check_key(int k)
           kr->nconns, mk->nopen);
     size_t i = 0;
     uint64_t prev = 0;
-    for (wsp_msg *m = kr->head; m; m = m->next, i++) {
+    for (wsp_msg *m = TAILQ_FIRST(&kr->msgs); m; m = TAILQ_NEXT(m, link), i++) {
         uint64_t id = payload_id(m->frame + m->hdr_len, m->frame_len - m->hdr_len);
         CHECK(i < mk->nheld, "key %d holds message %" PRIu64 " the model let go", k, id);
         CHECK(id == mk->held[i], "key %d: held #%zu is message %" PRIu64 ", model %" PRIu64,

@@ -951,7 +951,7 @@ static uint64_t outbox_push(wsp_server *srv, const char *uid, const char *payloa
     wsp_keyrec *k = wsp_key_find(srv, key.id, key.id_len);
     wsp_key_free(&key);
     ck_assert_ptr_nonnull(k);
-    return k->tail->seq;
+    return TAILQ_LAST(&k->msgs, wsp_msg_list)->seq;
 }
 
 /* A key released while the removal of its last record is still deferred
@@ -975,7 +975,7 @@ START_TEST(outbox_released_key_keeps_seq)
     srv->cfg.ttl = 0;
     wsp_outbox_expire(srv);
     ck_assert_uint_eq(srv->ob.keys.nghosts, 1);
-    uint64_t rm = srv->ob.keys.ghost_head->rm_ticket;
+    uint64_t rm = TAILQ_FIRST(&srv->ob.keys.ghosts)->rm_ticket;
     ck_assert_uint_gt(rm, 0);
     /* the store applies deferred removes within STORE_REMOVE_DEFER_S */
     for (int i = 0; i < 5000 && wsp_store_file_ops.removed_upto(srv->store) < rm; i++)
@@ -1010,9 +1010,10 @@ START_TEST(outbox_load_renumbers)
     wsp_keyrec *k = wsp_key_find(srv, key.id, key.id_len);
     ck_assert_ptr_nonnull(k);
     ck_assert_uint_eq(k->count, 2);
-    ck_assert_uint_eq(k->head->seq, 5);
-    ck_assert_uint_eq(k->tail->seq, 6);
-    ck_assert_int_eq(memcmp(k->tail->frame + k->tail->hdr_len, "new", 3), 0);
+    wsp_msg *last = TAILQ_LAST(&k->msgs, wsp_msg_list);
+    ck_assert_uint_eq(TAILQ_FIRST(&k->msgs)->seq, 5);
+    ck_assert_uint_eq(last->seq, 6);
+    ck_assert_int_eq(memcmp(last->frame + last->hdr_len, "new", 3), 0);
     ck_assert_uint_eq(k->next_seq, 7);
     ck_assert_uint_eq(srv->st.load_renumbered, 1);
     wsp_key_free(&key);
@@ -1119,7 +1120,7 @@ START_TEST(outbox_failed_commit_fails_its_pushes)
     wsp_durable_take(srv);
     ck_assert(!wsp_ticket_failed(srv, td));
     wsp_durable_answered(srv);
-    ck_assert_uint_eq(k->tail->seq, 3);
+    ck_assert_uint_eq(TAILQ_LAST(&k->msgs, wsp_msg_list)->seq, 3);
     srv->store_ops->close(srv->store);
     wsp_keytab_free(srv);
     wsp_durable_free(srv);
@@ -1170,7 +1171,8 @@ START_TEST(keytab_seeded_against_flooding)
     size_t longest = 0;
     for (size_t b = 0; b < srv->ob.keys.nbuckets; b++) {
         size_t len = 0;
-        for (wsp_keyrec *k = srv->ob.keys.buckets[b]; k; k = k->hnext) len++;
+        wsp_keyrec *k;
+        SLIST_FOREACH(k, &srv->ob.keys.buckets[b], hlink) len++;
         if (len > longest) longest = len;
     }
     ck_assert_msg(longest <= 16, "longest chain %zu of %zu buckets", longest, srv->ob.keys.nbuckets);
