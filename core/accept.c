@@ -44,7 +44,7 @@
 
 /* One client address and its open WebSocket connections. */
 struct wsp_ipent {
-    struct wsp_ipent *next;
+    SLIST_ENTRY(wsp_ipent) link;   /* its hash chain */
     uint32_t hash;
     uint32_t count;
     uint8_t  len;            /* 4 (IPv4) or 16 */
@@ -102,15 +102,13 @@ static uint32_t addr_hash(const wsp_accept_state *a, const uint8_t *k, uint8_t l
 static int iptab_grow(wsp_accept_state *a)
 {
     size_t nb = a->nbuckets ? a->nbuckets * 2 : 256;
-    struct wsp_ipent **b = calloc(nb, sizeof(*b));
+    struct wsp_ipchain *b = calloc(nb, sizeof(*b));   /* zeroed: empty chains */
     if (!b) return -1;
     for (size_t i = 0; i < a->nbuckets; i++) {
-        struct wsp_ipent *e = a->buckets[i];
-        while (e) {
-            struct wsp_ipent *n = e->next;
-            e->next = b[e->hash & (nb - 1)];
-            b[e->hash & (nb - 1)] = e;
-            e = n;
+        struct wsp_ipent *e;
+        while ((e = SLIST_FIRST(&a->buckets[i])) != NULL) {
+            SLIST_REMOVE_HEAD(&a->buckets[i], link);
+            SLIST_INSERT_HEAD(&b[e->hash & (nb - 1)], e, link);
         }
     }
     free(a->buckets);
@@ -127,16 +125,16 @@ static struct wsp_ipent *iptab_get(wsp_accept_state *a, const struct sockaddr *s
     if (addr_key(sa, k, &len) < 0) return NULL;
     if (a->count >= a->nbuckets && iptab_grow(a) < 0 && !a->nbuckets) return NULL;
     uint32_t h = addr_hash(a, k, len);
-    struct wsp_ipent **pp = &a->buckets[h & (a->nbuckets - 1)];
-    for (struct wsp_ipent *e = *pp; e; e = e->next)
+    struct wsp_ipchain *chain = &a->buckets[h & (a->nbuckets - 1)];
+    struct wsp_ipent *e;
+    SLIST_FOREACH(e, chain, link)
         if (e->hash == h && e->len == len && memcmp(e->addr, k, len) == 0) return e;
-    struct wsp_ipent *e = calloc(1, sizeof(*e));
+    e = calloc(1, sizeof(*e));
     if (!e) return NULL;
     e->hash = h;
     e->len = len;
     memcpy(e->addr, k, len);
-    e->next = *pp;
-    *pp = e;
+    SLIST_INSERT_HEAD(chain, e, link);
     a->count++;
     return e;
 }
@@ -144,9 +142,7 @@ static struct wsp_ipent *iptab_get(wsp_accept_state *a, const struct sockaddr *s
 static void iptab_put(wsp_accept_state *a, struct wsp_ipent *e)
 {
     if (!e || --e->count > 0) return;
-    struct wsp_ipent **pp = &a->buckets[e->hash & (a->nbuckets - 1)];
-    while (*pp && *pp != e) pp = &(*pp)->next;
-    if (*pp) *pp = e->next;
+    SLIST_REMOVE(&a->buckets[e->hash & (a->nbuckets - 1)], e, wsp_ipent, link);
     a->count--;
     free(e);
 }
@@ -312,8 +308,11 @@ void wsp_accept_free(wsp_server *srv)
     if (a->resume_ev) { event_free(a->resume_ev); a->resume_ev = NULL; }
     if (a->reserve_fd >= 0) { close(a->reserve_fd); a->reserve_fd = -1; }
     for (size_t i = 0; i < a->nbuckets; i++) {
-        struct wsp_ipent *e = a->buckets[i];
-        while (e) { struct wsp_ipent *n = e->next; free(e); e = n; }
+        struct wsp_ipent *e;
+        while ((e = SLIST_FIRST(&a->buckets[i])) != NULL) {
+            SLIST_REMOVE_HEAD(&a->buckets[i], link);
+            free(e);
+        }
     }
     free(a->buckets);
     a->buckets = NULL;

@@ -31,7 +31,7 @@
 #define PARK_WAIT_MS 1000
 
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
-static wsp_server *reg_head;   /* running servers, linked by fork_next */
+static SLIST_HEAD(, wsp_server) reg = SLIST_HEAD_INITIALIZER(reg);   /* running servers */
 
 /* Loop thread: wait here while a fork is under way. */
 static void park_cb(evutil_socket_t fd, short what, void *arg)
@@ -48,7 +48,8 @@ static void park_cb(evutil_socket_t fd, short what, void *arg)
 static void prepare(void)
 {
     pthread_mutex_lock(&reg_mu);   /* held until parent/child: the list stays */
-    for (wsp_server *srv = reg_head; srv; srv = srv->fork.fork_next) {
+    wsp_server *srv;
+    SLIST_FOREACH(srv, &reg, fork.reg_link) {
         pthread_mutex_lock(&srv->fork.park_mu);
         srv->fork.park_hold = 1;
         event_active(srv->fork.park_ev, EV_TIMEOUT, 0);
@@ -65,7 +66,8 @@ static void prepare(void)
 
 static void parent(void)
 {
-    for (wsp_server *srv = reg_head; srv; srv = srv->fork.fork_next) {
+    wsp_server *srv;
+    SLIST_FOREACH(srv, &reg, fork.reg_link) {
         pthread_mutex_lock(&srv->fork.park_mu);
         srv->fork.park_hold = 0;
         pthread_cond_broadcast(&srv->fork.park_cv);
@@ -100,14 +102,15 @@ static void forget(wsp_server *srv)
 
 static void child(void)
 {
-    for (wsp_server *srv = reg_head; srv; srv = srv->fork.fork_next) {
+    wsp_server *srv;
+    SLIST_FOREACH(srv, &reg, fork.reg_link) {
         forget(srv);
         /* The parked loop's mutex and cond are the parent's: leave them. */
         pthread_mutex_init(&srv->fork.park_mu, NULL);
         pthread_cond_init(&srv->fork.park_cv, NULL);
         srv->fork.park_hold = srv->fork.parked = 0;
     }
-    reg_head = NULL;   /* none of them runs here */
+    SLIST_INIT(&reg);   /* none of them runs here */
     pthread_mutex_unlock(&reg_mu);
 }
 
@@ -123,8 +126,7 @@ int wsp_fork_register(wsp_server *srv)
     srv->fork.park_ev = event_new(srv->base, -1, 0, park_cb, srv);
     if (!srv->fork.park_ev) return -1;
     pthread_mutex_lock(&reg_mu);
-    srv->fork.fork_next = reg_head;
-    reg_head = srv;
+    SLIST_INSERT_HEAD(&reg, srv, fork.reg_link);
     pthread_mutex_unlock(&reg_mu);
     return 0;
 }
@@ -132,9 +134,9 @@ int wsp_fork_register(wsp_server *srv)
 void wsp_fork_unregister(wsp_server *srv)
 {
     pthread_mutex_lock(&reg_mu);
-    for (wsp_server **pp = &reg_head; *pp; pp = &(*pp)->fork.fork_next)
-        if (*pp == srv) { *pp = srv->fork.fork_next; break; }
-    srv->fork.fork_next = NULL;
+    wsp_server *s;
+    SLIST_FOREACH(s, &reg, fork.reg_link)   /* a start that failed early never registered */
+        if (s == srv) { SLIST_REMOVE(&reg, srv, wsp_server, fork.reg_link); break; }
     pthread_mutex_unlock(&reg_mu);
     if (srv->fork.park_ev) { event_free(srv->fork.park_ev); srv->fork.park_ev = NULL; }
 }

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,7 +60,7 @@ enum wsp_log_node_kind {
 };
 
 typedef struct wsp_log_node {
-    struct wsp_log_node *next;
+    STAILQ_ENTRY(wsp_log_node) link;   /* wsp_log.queue, then the writer's batch */
     size_t cap;              /* room in text (a main-log chunk takes many lines) */
     size_t len;
     int    kind;
@@ -79,7 +80,7 @@ struct wsp_log {
     pthread_mutex_t mu;
     pthread_cond_t  wake;     /* producers -> writer */
     pthread_cond_t  done;     /* writer -> wsp_log_flush */
-    wsp_log_node   *head, *tail;
+    STAILQ_HEAD(, wsp_log_node) queue;   /* FIFO: written in this order */
     wsp_log_node   *stage;    /* the tail chunk still taking main-log lines */
     size_t   pending;         /* bytes queued, not yet taken by the writer */
     size_t   cap;
@@ -215,11 +216,12 @@ static void *wsp_log_writer(void *arg)
 
     pthread_mutex_lock(&lg->mu);
     for (;;) {
-        wsp_log_node *batch;
+        STAILQ_HEAD(, wsp_log_node) batch = STAILQ_HEAD_INITIALIZER(batch);
+        wsp_log_node *n;
         uint64_t gen;
         int reopen;
 
-        while (!lg->head && !lg->stop && !lg->reopen_lost) {
+        while (STAILQ_EMPTY(&lg->queue) && !lg->stop && !lg->reopen_lost) {
             lg->writer_idle = 1;
             pthread_cond_wait(&lg->wake, &lg->mu);
             lg->writer_idle = 0;
@@ -227,7 +229,7 @@ static void *wsp_log_writer(void *arg)
         /* Linger a little so lines are written in batches: one wakeup (and,
          * on a loop pinned to one core, one context switch) per batch, not
          * per line. Producers cut it short past LOG_BATCH_BYTES. */
-        if (lg->head && !lg->stop && !lg->flush_req && lg->pending < LOG_BATCH_BYTES) {
+        if (!STAILQ_EMPTY(&lg->queue) && !lg->stop && !lg->flush_req && lg->pending < LOG_BATCH_BYTES) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += LOG_LINGER_MS * 1000000L;
@@ -235,10 +237,9 @@ static void *wsp_log_writer(void *arg)
             while (!lg->stop && !lg->flush_req && lg->pending < LOG_BATCH_BYTES)
                 if (pthread_cond_timedwait(&lg->wake, &lg->mu, &ts) == ETIMEDOUT) break;
         }
-        if (!lg->head && !lg->reopen_lost && lg->stop)
+        if (STAILQ_EMPTY(&lg->queue) && !lg->reopen_lost && lg->stop)
             break;
-        batch = lg->head;
-        lg->head = lg->tail = NULL;
+        STAILQ_CONCAT(&batch, &lg->queue);   /* takes it all, empties the queue */
         lg->stage = NULL;      /* taken: producers start a new chunk */
         lg->pending = 0;
         gen = lg->queued_gen;
@@ -250,9 +251,8 @@ static void *wsp_log_writer(void *arg)
             wsp_log_out_reopen(lg, &lg->main);
             wsp_log_out_reopen(lg, &lg->close);
         }
-        while (batch) {
-            wsp_log_node *n = batch;
-            batch = n->next;
+        while ((n = STAILQ_FIRST(&batch)) != NULL) {
+            STAILQ_REMOVE_HEAD(&batch, link);
             if (n->kind == WSP_LOG_NODE_REOPEN) {
                 wsp_log_out_reopen(lg, &lg->main);
                 wsp_log_out_reopen(lg, &lg->close);
@@ -315,6 +315,7 @@ wsp_log *wsp_log_open(const char *path, const char *close_path,
     }
     wsp_log_out_init(&lg->main);
     wsp_log_out_init(&lg->close);
+    STAILQ_INIT(&lg->queue);
     lg->cap = WSP_LOG_DEFAULT_CAP;
     lg->level = level;
     if (pthread_mutex_init(&lg->mu, NULL) != 0)
@@ -397,7 +398,9 @@ static int wsp_log_stage_append(wsp_log *lg, const char *s, size_t len)
 {
     pthread_mutex_lock(&lg->mu);
     wsp_log_node *st = lg->stage;
-    if (!st || st != lg->tail || st->len + len > st->cap) {
+    /* Only the last node takes lines: one added to an earlier node would
+     * overtake the nodes after it. */
+    if (!st || STAILQ_NEXT(st, link) || st->len + len > st->cap) {
         pthread_mutex_unlock(&lg->mu);
         return 0;
     }
@@ -425,12 +428,7 @@ static void wsp_log_enqueue(wsp_log *lg, wsp_log_node *n)
         wsp_log_count_drop(lg, 1);
         return;
     }
-    n->next = NULL;
-    if (lg->tail)
-        lg->tail->next = n;
-    else
-        lg->head = n;
-    lg->tail = n;
+    STAILQ_INSERT_TAIL(&lg->queue, n, link);
     size_t before = lg->pending;
     lg->pending += n->len;
     lg->queued_gen++;

@@ -440,14 +440,12 @@ struct wsp_http_conn {
     wsp_server *srv;
     struct bufferevent *bev;
     int answered;
-    wsp_http_conn *next, *prev;
+    LIST_ENTRY(wsp_http_conn) link;   /* ops.http_conns */
 };
 
 static void http_free(wsp_http_conn *h)
 {
-    wsp_ops *o = &h->srv->ops;
-    if (h->prev) h->prev->next = h->next; else o->http_conns = h->next;
-    if (h->next) h->next->prev = h->prev;
+    LIST_REMOVE(h, link);
     bufferevent_free(h->bev);
     free(h);
 }
@@ -495,9 +493,7 @@ static void http_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     h->srv = srv;
     h->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (!h->bev) { free(h); evutil_closesocket(fd); return; }
-    h->next = srv->ops.http_conns;
-    if (h->next) h->next->prev = h;
-    srv->ops.http_conns = h;
+    LIST_INSERT_HEAD(&srv->ops.http_conns, h, link);
     struct timeval tv = { HTTP_TIMEOUT_S, 0 };
     bufferevent_set_timeouts(h->bev, &tv, &tv);
     bufferevent_setcb(h->bev, http_read_cb, http_write_cb, http_event_cb, h);
@@ -532,5 +528,5 @@ void wsp_metrics_close(wsp_server *srv)
 {
     wsp_ops *o = &srv->ops;
     if (o->metrics_lis) { evconnlistener_free(o->metrics_lis); o->metrics_lis = NULL; }
-    while (o->http_conns) http_free(o->http_conns);
+    while (!LIST_EMPTY(&o->http_conns)) http_free(LIST_FIRST(&o->http_conns));
 }

@@ -8,6 +8,7 @@
 #define WSP_METRICS_H
 
 #include <stdint.h>
+#include <sys/queue.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <event2/listener.h>
@@ -20,7 +21,7 @@ typedef struct wsp_http_conn wsp_http_conn;
 typedef struct wsp_ops {
     struct evconnlistener *metrics_lis;   /* metrics_listen, NULL when "" */
     int metrics_port;
-    wsp_http_conn *http_conns;            /* open metrics_listen connections */
+    LIST_HEAD(, wsp_http_conn) http_conns;   /* open metrics_listen connections (zeroed: empty) */
     atomic_int events_off;                /* wsp_server_set_events(0): any thread */
     atomic_int store_failing;             /* written by the store thread */
     _Atomic uint64_t log_reopens;         /* any thread */

@@ -101,11 +101,11 @@ void wsp_emit_event(wsp_server *srv, wsp_event_type type, uint64_t conn_id,
     /* Nobody polls: the oldest events go, counted, until the new one fits
      * both bounds (count and poll_queue_bytes). Delivery never depends on
      * these events: they are copies for PHP. */
-    while (srv->evq.ev_head && (srv->evq.ev_count >= EVENT_QUEUE_MAX
-                            || srv->evq.ev_bytes + nb > srv->cfg.poll_queue_bytes)) {
-        wsp_evnode *old = srv->evq.ev_head;
-        srv->evq.ev_head = old->next;
-        if (!srv->evq.ev_head) srv->evq.ev_tail = NULL;
+    wsp_evnode *old;
+    while ((old = STAILQ_FIRST(&srv->evq.evs)) != NULL
+           && (srv->evq.ev_count >= EVENT_QUEUE_MAX
+               || srv->evq.ev_bytes + nb > srv->cfg.poll_queue_bytes)) {
+        STAILQ_REMOVE_HEAD(&srv->evq.evs, link);
         srv->evq.ev_count--;
         srv->evq.ev_bytes -= evnode_bytes(&old->ev);
         srv->evq.ev_dropped++;
@@ -118,8 +118,7 @@ void wsp_emit_event(wsp_server *srv, wsp_event_type type, uint64_t conn_id,
         free(n);
         n = NULL;
     } else {
-        if (srv->evq.ev_tail) srv->evq.ev_tail->next = n; else srv->evq.ev_head = n;
-        srv->evq.ev_tail = n;
+        STAILQ_INSERT_TAIL(&srv->evq.evs, n, link);
         srv->evq.ev_count++;
         srv->evq.ev_bytes += nb;
         pthread_cond_signal(&srv->evq.ev_cv);
@@ -163,12 +162,13 @@ void wsp_cmd_finish(wsp_server *srv, wsp_cmd *c)
 static void release_waiting_cmds(wsp_server *srv, int final)
 {
     uint64_t d = srv->durable_seen;
-    wsp_cmd **pp = &srv->cmdq.wait_head;
-    while (*pp) {
-        wsp_cmd *c = *pp;
+    /* The successor is taken first: an answered command is gone (its
+     * caller's stack frame) once wsp_cmd_finish returns. */
+    for (wsp_cmd *c = LIST_FIRST(&srv->cmdq.waiting), *n; c; c = n) {
+        n = LIST_NEXT(c, wait_link);
         if (c->pend && (c->pend->text || final)) {
             /* Cluster mode: Redis decided (or the server stops first). */
-            *pp = c->next;
+            LIST_REMOVE(c, wait_link);
             const char *t = c->pend->text ? c->pend->text : "fail\n";
             c->pend->cmd = NULL;
             wsp_pending_put(c->pend);
@@ -184,15 +184,13 @@ static void release_waiting_cmds(wsp_server *srv, int final)
             }
             wsp_cmd_finish(srv, c);
         } else if (!c->pend && (c->ticket <= d || final)) {
-            *pp = c->next;
+            LIST_REMOVE(c, wait_link);
             if (c->ticket && (wsp_ticket_failed(srv, c->ticket) || c->ticket > d)) {
                 c->rc = WSP_ERR_STORE;
                 c->reply = "fail";
                 wsp_errf(c->err, c->errlen, "push not stored: the store reported an error");
             }
             wsp_cmd_finish(srv, c);
-        } else {
-            pp = &c->next;
         }
     }
 }
@@ -297,8 +295,7 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
     }
     if ((c->type == CMD_PUSH || c->type == CMD_PUSH_LINE)
         && (c->pend || (c->ticket && c->ticket > srv->durable_seen))) {
-        c->next = srv->cmdq.wait_head;    /* answered when the store commits */
-        srv->cmdq.wait_head = c;
+        LIST_INSERT_HEAD(&srv->cmdq.waiting, c, wait_link);   /* answered when the store commits */
         return;
     }
     wsp_cmd_finish(srv, c);
@@ -307,15 +304,14 @@ static void run_cmd(wsp_server *srv, wsp_cmd *c)
 static void cmd_cb(evutil_socket_t fd, short what, void *arg)
 {
     wsp_server *srv = arg;
+    STAILQ_HEAD(, wsp_cmd) q = STAILQ_HEAD_INITIALIZER(q);
     pthread_mutex_lock(&srv->cmdq.cmd_mu);
-    wsp_cmd *c = srv->cmdq.cmd_head;
-    srv->cmdq.cmd_head = srv->cmdq.cmd_tail = NULL;
+    STAILQ_CONCAT(&q, &srv->cmdq.cmds);   /* takes them all, empties cmds */
     pthread_mutex_unlock(&srv->cmdq.cmd_mu);
-    while (c) {
-        wsp_cmd *n = c->next;
-        c->next = NULL;
+    wsp_cmd *c;
+    while ((c = STAILQ_FIRST(&q)) != NULL) {
+        STAILQ_REMOVE_HEAD(&q, q_link);
         run_cmd(srv, c);
-        c = n;
     }
 }
 
@@ -328,7 +324,7 @@ static int drained(wsp_server *srv)
         if (c->state == WS_OPEN && c->key && c->written_upto > c->confirmed_upto
             && !c->fallback)
             return 0;
-    return wsp_push_idle(srv) && srv->cmdq.wait_head == NULL && wsp_cluster_idle(srv);
+    return wsp_push_idle(srv) && LIST_EMPTY(&srv->cmdq.waiting) && wsp_cluster_idle(srv);
 }
 
 /* How long, after the drain, the 1001 closes and the replies to push lines
@@ -529,6 +525,7 @@ wsp_server *wsp_server_new(const wsp_config *cfg)
     pthread_mutex_init(&srv->cmdq.cmd_mu, NULL);
     pthread_cond_init(&srv->cmdq.cmd_cv, NULL);
     pthread_mutex_init(&srv->evq.ev_mu, NULL);
+    STAILQ_INIT(&srv->evq.evs);   /* kept across restarts, freed with the server */
     pthread_mutex_init(&srv->fork.park_mu, NULL);
     pthread_cond_init(&srv->fork.park_cv, NULL);
     pthread_cond_init(&srv->evq.ev_cv, NULL);
@@ -583,8 +580,8 @@ static void reset_loop_state(wsp_server *srv)
     srv->stopping = 0;
     srv->stop_requested = 0;
     srv->flush_scheduled = 0;
-    srv->cmdq.cmd_head = srv->cmdq.cmd_tail = NULL;
-    srv->cmdq.wait_head = NULL;
+    STAILQ_INIT(&srv->cmdq.cmds);
+    LIST_INIT(&srv->cmdq.waiting);
     srv->ob.outbox_depth = srv->ob.outbox_bytes = 0;
     TAILQ_INIT(&srv->ws.idle);
     STAILQ_INIT(&srv->ws.dirty);
@@ -780,8 +777,12 @@ void wsp_server_free(wsp_server *srv)
     if (srv->fork.forked) return;   /* a child's copy after fork(): see fork.c */
     wsp_server_stop(srv, 0);
     teardown(srv);
-    wsp_evnode *n = srv->evq.ev_head;
-    while (n) { wsp_evnode *x = n->next; wsp_event_clear(&n->ev); free(n); n = x; }
+    wsp_evnode *n;
+    while ((n = STAILQ_FIRST(&srv->evq.evs)) != NULL) {
+        STAILQ_REMOVE_HEAD(&srv->evq.evs, link);
+        wsp_event_clear(&n->ev);
+        free(n);
+    }
     pthread_mutex_destroy(&srv->cmdq.cmd_mu);
     pthread_cond_destroy(&srv->cmdq.cmd_cv);
     pthread_mutex_destroy(&srv->evq.ev_mu);
@@ -799,9 +800,7 @@ static int call_loop(wsp_server *srv, wsp_cmd *c)
 {
     if (!srv->running) return WSP_ERR_STATE;
     pthread_mutex_lock(&srv->cmdq.cmd_mu);
-    c->next = NULL;
-    if (srv->cmdq.cmd_tail) srv->cmdq.cmd_tail->next = c; else srv->cmdq.cmd_head = c;
-    srv->cmdq.cmd_tail = c;
+    STAILQ_INSERT_TAIL(&srv->cmdq.cmds, c, q_link);
     pthread_mutex_unlock(&srv->cmdq.cmd_mu);
     event_active(srv->cmdq.cmd_ev, EV_TIMEOUT, 0);
     pthread_mutex_lock(&srv->cmdq.cmd_mu);
@@ -852,19 +851,18 @@ int wsp_server_stats(wsp_server *srv, wsp_stats *out)
 int wsp_server_poll(wsp_server *srv, double timeout, wsp_event *ev)
 {
     pthread_mutex_lock(&srv->evq.ev_mu);
-    if (!srv->evq.ev_head && timeout > 0 && srv->running) {
+    if (STAILQ_EMPTY(&srv->evq.evs) && timeout > 0 && srv->running) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         long long ns = ts.tv_nsec + (long long)((timeout - (long long)timeout) * 1e9);
         ts.tv_sec += (time_t)timeout + ns / 1000000000LL;
         ts.tv_nsec = ns % 1000000000LL;
-        while (!srv->evq.ev_head && srv->running)
+        while (STAILQ_EMPTY(&srv->evq.evs) && srv->running)
             if (pthread_cond_timedwait(&srv->evq.ev_cv, &srv->evq.ev_mu, &ts) == ETIMEDOUT) break;
     }
-    wsp_evnode *n = srv->evq.ev_head;
+    wsp_evnode *n = STAILQ_FIRST(&srv->evq.evs);
     if (n) {
-        srv->evq.ev_head = n->next;
-        if (!srv->evq.ev_head) srv->evq.ev_tail = NULL;
+        STAILQ_REMOVE_HEAD(&srv->evq.evs, link);
         srv->evq.ev_count--;
         srv->evq.ev_bytes -= evnode_bytes(&n->ev);
     }

@@ -188,7 +188,7 @@ struct wsp_pushconn {
 
 /* Admission state (accept.c): per-address counts, descriptor room. */
 typedef struct wsp_accept_state {
-    struct wsp_ipent **buckets; size_t nbuckets, count;
+    SLIST_HEAD(wsp_ipchain, wsp_ipent) *buckets; size_t nbuckets, count;
     uint64_t seed[2];                 /* the address hash's random key (siphash.h) */
     int      base_fds;               /* descriptors open when the server started */
     uint64_t fd_room;                /* WebSocket connections the descriptor limit allows */
@@ -210,10 +210,11 @@ typedef struct wsp_cmd {
     wsp_stats *stats;
     char *err; size_t errlen;
     int done;
-    struct wsp_cmd *next;            /* queue, then the durable wait list */
+    STAILQ_ENTRY(wsp_cmd) q_link;    /* cmdq.cmds, until the loop takes it */
+    LIST_ENTRY(wsp_cmd) wait_link;   /* cmdq.waiting, until the store commits */
 } wsp_cmd;
 
-typedef struct wsp_evnode { wsp_event ev; struct wsp_evnode *next; } wsp_evnode;
+typedef struct wsp_evnode { wsp_event ev; STAILQ_ENTRY(wsp_evnode) link; } wsp_evnode;
 
 /* The server's state, grouped by owner: each group names the file that
  * writes it (others only read), and teardown() (server.c) frees each
@@ -257,14 +258,15 @@ struct wsp_server {
     struct {
         struct event *cmd_ev;
         pthread_mutex_t cmd_mu; pthread_cond_t cmd_cv;
-        wsp_cmd *cmd_head, *cmd_tail;
-        wsp_cmd *wait_head;           /* pushes from PHP waiting for the store */
+        STAILQ_HEAD(, wsp_cmd) cmds;  /* FIFO */
+        LIST_HEAD(, wsp_cmd) waiting; /* loop thread: pushes from PHP waiting for the store */
     } cmdq;
 
     /* events for poll() (server.c): under ev_mu */
     struct {
         pthread_mutex_t ev_mu; pthread_cond_t ev_cv;
-        wsp_evnode *ev_head, *ev_tail; size_t ev_count, ev_bytes; uint64_t ev_dropped;
+        STAILQ_HEAD(, wsp_evnode) evs;   /* FIFO: poll() takes the oldest */
+        size_t ev_count, ev_bytes; uint64_t ev_dropped;
         uint64_t ev_dropped_logged;   /* loop thread: drops already logged */
         int64_t  ev_drop_log_ms;      /* loop thread: when they were */
     } evq;
@@ -306,7 +308,7 @@ struct wsp_server {
 
     /* fork safety (fork.c) */
     struct {
-        struct wsp_server *fork_next; /* running servers of the process */
+        SLIST_ENTRY(wsp_server) reg_link;   /* fork.c's list of running servers */
         struct event *park_ev;        /* parks the loop while a fork copies it */
         pthread_mutex_t park_mu; pthread_cond_t park_cv;
         int park_hold, parked;        /* under park_mu */
