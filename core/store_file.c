@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,7 +63,7 @@ enum { WSP_CH_APPEND, WSP_CH_REMOVE, WSP_CH_TRIES };
  * id then the payload; for a remove, n_rids record ids (uint64_t, copied in
  * and out with memcpy). */
 typedef struct wsp_change {
-    struct wsp_change *next;
+    STAILQ_ENTRY(wsp_change) link;   /* the queue, then one of the writer's lists */
     int      kind;
     uint64_t ticket;
     uint64_t rid, seq;
@@ -71,15 +72,17 @@ typedef struct wsp_change {
     size_t   key_len, payload_len, n_rids;
     char     data[];
 } wsp_change;
+STAILQ_HEAD(wsp_change_list, wsp_change);
 
 /* Queued changes are bump-allocated in chunks the writer takes whole and
  * frees after the commit: no malloc per change on the loop thread and no
  * free of another thread's memory per change on the writer. */
 typedef struct wsp_chunk {
-    struct wsp_chunk *next;
+    TAILQ_ENTRY(wsp_chunk) link;     /* TAILQ: changes are reserved in the last one */
     size_t cap, used;
     _Alignas(8) unsigned char mem[];
 } wsp_chunk;
+TAILQ_HEAD(wsp_chunk_list, wsp_chunk);
 
 struct wsp_store {
     char  *dir;
@@ -96,8 +99,8 @@ struct wsp_store {
 
     pthread_mutex_t mu;          /* guards everything below it */
     pthread_cond_t  cv;          /* wakes the writer */
-    wsp_change *head, *tail;     /* queued, in ticket order */
-    wsp_chunk  *chunks, *chunk_tail;   /* where the queued changes live */
+    struct wsp_change_list queue;   /* queued, in ticket order */
+    struct wsp_chunk_list chunks;   /* where the queued changes live */
     wsp_chunk  *spare;           /* one emptied chunk kept for reuse */
     size_t   queued;
     uint64_t last_ticket;
@@ -340,7 +343,7 @@ static int wsp_file_commit_txn(wsp_store *s, wsp_change *first, size_t n,
         int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
         if (rc) return rc;
         if (nrm) rc = wsp_file_apply_removes(s, txn, rm, nrm);
-        for (size_t i = 0; i < n && rc == 0; i++, ch = ch->next) {
+        for (size_t i = 0; i < n && rc == 0; i++, ch = STAILQ_NEXT(ch, link)) {
             switch (ch->kind) {
             case WSP_CH_APPEND: rc = wsp_file_apply_append(s, txn, ch); break;
             case WSP_CH_TRIES:  rc = wsp_file_apply_tries(s, txn, ch); break;
@@ -390,8 +393,8 @@ static void wsp_file_commit_report(wsp_store *s, wsp_change *first, size_t n, ui
     if (rc == MDB_TXN_FULL && n > 1) {
         size_t half = n / 2;
         wsp_change *last = first;
-        for (size_t i = 1; i < half; i++) last = last->next;
-        wsp_change *mid = last->next;
+        for (size_t i = 1; i < half; i++) last = STAILQ_NEXT(last, link);
+        wsp_change *mid = STAILQ_NEXT(last, link);
         wsp_file_commit_report(s, first, half, last->ticket, unsynced, reported);
         wsp_file_commit_report(s, mid, n - half, upto, unsynced, reported);
         return;
@@ -485,20 +488,19 @@ static void wsp_file_commit_removes(wsp_store *s, wsp_rid_set *r, int *unsynced)
 }
 
 /* Return the chunks of a taken batch: one is kept for the next batch. */
-static void wsp_file_chunks_done(wsp_store *s, wsp_chunk *c)
+static void wsp_file_chunks_done(wsp_store *s, struct wsp_chunk_list *l)
 {
+    wsp_chunk *c = TAILQ_FIRST(l);
     if (c && c->cap == STORE_CHUNK) {
-        wsp_chunk *next = c->next;
+        TAILQ_REMOVE(l, c, link);
         pthread_mutex_lock(&s->mu);
-        int keep = !s->spare;
-        if (keep) s->spare = c;
+        if (!s->spare) { s->spare = c; c = NULL; }
         pthread_mutex_unlock(&s->mu);
-        if (keep) c = next;
-    }
-    while (c) {
-        wsp_chunk *next = c->next;
         free(c);
-        c = next;
+    }
+    while ((c = TAILQ_FIRST(l)) != NULL) {
+        TAILQ_REMOVE(l, c, link);
+        free(c);
     }
 }
 
@@ -513,7 +515,7 @@ static void *wsp_file_writer(void *arg)
 
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->head && !s->stop) {
+        while (STAILQ_EMPTY(&s->queue) && !s->stop) {
             s->writer_idle = 1;
             /* Wake for the next once-a-second sync (everysec) or for the
              * waiting removes, even when nothing else comes. */
@@ -538,55 +540,54 @@ static void *wsp_file_writer(void *arg)
          * every reply of a one-in-flight pusher wait ~7 ms). */
         /* Take everything queued, chunks and all; the loop thread starts
          * a new chunk meanwhile. */
-        wsp_change *batch = s->head;
-        wsp_chunk *chunks = s->chunks;
+        struct wsp_change_list batch = STAILQ_HEAD_INITIALIZER(batch);
+        struct wsp_chunk_list chunks = TAILQ_HEAD_INITIALIZER(chunks);
+        STAILQ_CONCAT(&batch, &s->queue);          /* empties the queue */
+        TAILQ_CONCAT(&chunks, &s->chunks, link);   /* and the chunks */
         uint64_t upto = s->last_ticket;
         int stopping = s->stop;
-        s->head = s->tail = NULL;
-        s->chunks = s->chunk_tail = NULL;
         s->queued = 0;
         pthread_mutex_unlock(&s->mu);
 
         /* Removes join the waiting ones; the rest is committed now. */
-        wsp_change *now_head = NULL, **now_tail = &now_head;
-        wsp_change *late_head = NULL, **late_tail = &late_head;
+        struct wsp_change_list now_q = STAILQ_HEAD_INITIALIZER(now_q);
+        struct wsp_change_list late = STAILQ_HEAD_INITIALIZER(late);
         size_t now_n = 0;
         double now = wsp_mono_now();
-        for (wsp_change *ch = batch, *next; ch; ch = next) {
-            next = ch->next;
-            ch->next = NULL;
+        wsp_change *ch;
+        while ((ch = STAILQ_FIRST(&batch)) != NULL) {
+            STAILQ_REMOVE_HEAD(&batch, link);
             if (ch->kind == WSP_CH_REMOVE && wsp_rid_set_add(&removes, ch, now) == 0)
                 continue;
             if (ch->kind == WSP_CH_REMOVE) {
                 /* No memory to make it wait: applied on its own after
                  * the changes (it may remove one of their appends). */
-                *late_tail = ch;
-                late_tail = &ch->next;
+                STAILQ_INSERT_TAIL(&late, ch, link);
                 continue;
             }
-            *now_tail = ch;
-            now_tail = &ch->next;
+            STAILQ_INSERT_TAIL(&now_q, ch, link);
             now_n++;
         }
 
-        if (s->fsync == WSP_FSYNC_ALWAYS && now_head) {
+        if (s->fsync == WSP_FSYNC_ALWAYS && !STAILQ_EMPTY(&now_q)) {
             /* One commit (and its sync) per append; a tries change rides
              * with the next append's commit, or a final one. */
-            wsp_change *seg = now_head;
+            wsp_change *seg = STAILQ_FIRST(&now_q);
             size_t seg_n = 0;
-            for (wsp_change *ch = now_head; ch; ch = ch->next) {
+            STAILQ_FOREACH(ch, &now_q, link) {
+                wsp_change *next = STAILQ_NEXT(ch, link);
                 seg_n++;
-                if (ch->kind == WSP_CH_APPEND || !ch->next) {
+                if (ch->kind == WSP_CH_APPEND || !next) {
                     wsp_file_commit_report(s, seg, seg_n,
-                                           ch->next ? ch->ticket : upto, &unsynced, &reported);
-                    seg = ch->next;
+                                           next ? ch->ticket : upto, &unsynced, &reported);
+                    seg = next;
                     seg_n = 0;
                 }
             }
         } else {
-            wsp_file_commit_report(s, now_head, now_n, upto, &unsynced, &reported);
+            wsp_file_commit_report(s, STAILQ_FIRST(&now_q), now_n, upto, &unsynced, &reported);
         }
-        for (wsp_change *ch = late_head; ch; ch = ch->next) {
+        STAILQ_FOREACH(ch, &late, link) {
             /* (data[] is 8-aligned and was filled from uint64_t.) */
             int rc = wsp_file_commit_txn(s, NULL, 0, (const uint64_t *)(void *)ch->data,
                                          ch->n_rids);
@@ -595,14 +596,14 @@ static void *wsp_file_writer(void *arg)
         if (removes.n && (stopping || now - removes.since >= STORE_REMOVE_DEFER_S
                           || removes.n >= STORE_REMOVE_MAX))
             wsp_file_commit_removes(s, &removes, &unsynced);
-        wsp_file_chunks_done(s, chunks);
+        wsp_file_chunks_done(s, &chunks);
         if (unsynced && s->fsync == WSP_FSYNC_EVERYSEC && wsp_mono_now() - last_sync >= 1.0)
             wsp_file_sync(s, &unsynced, &last_sync);
 
         pthread_mutex_lock(&s->mu);
         /* At stop, removes that failed once more are given up: their
          * records come back at the next start (at least once). */
-        if (stopping && !s->head) break;
+        if (stopping && STAILQ_EMPTY(&s->queue)) break;
     }
     pthread_mutex_unlock(&s->mu);
     free(removes.v);
@@ -619,7 +620,7 @@ static wsp_change *wsp_file_reserve(wsp_store *s, int kind, size_t extra)
 {
     if (extra > SIZE_MAX / 2) return NULL;
     size_t need = (sizeof(wsp_change) + extra + 7) & ~(size_t)7;
-    wsp_chunk *c = s->chunk_tail;
+    wsp_chunk *c = TAILQ_LAST(&s->chunks, wsp_chunk_list);
     if (!c || c->cap - c->used < need) {
         if (s->spare && need <= s->spare->cap) {
             c = s->spare;
@@ -631,9 +632,7 @@ static wsp_change *wsp_file_reserve(wsp_store *s, int kind, size_t extra)
             c->cap = cap;
         }
         c->used = 0;
-        c->next = NULL;
-        if (s->chunk_tail) s->chunk_tail->next = c; else s->chunks = c;
-        s->chunk_tail = c;
+        TAILQ_INSERT_TAIL(&s->chunks, c, link);
     }
     wsp_change *ch = (wsp_change *)(c->mem + c->used);
     c->used += need;
@@ -646,9 +645,7 @@ static wsp_change *wsp_file_reserve(wsp_store *s, int kind, size_t extra)
 static uint64_t wsp_file_link(wsp_store *s, wsp_change *ch)
 {
     ch->ticket = ++s->last_ticket;
-    if (s->tail) s->tail->next = ch;
-    else s->head = ch;
-    s->tail = ch;
+    STAILQ_INSERT_TAIL(&s->queue, ch, link);
     s->queued++;
     if (s->writer_idle || s->queued == STORE_BATCH_MAX)
         pthread_cond_signal(&s->cv);
@@ -861,10 +858,10 @@ fail_msg:
 static void wsp_file_destroy(wsp_store *s)
 {
     if (s->env) mdb_env_close(s->env);
-    while (s->chunks) {
-        wsp_chunk *next = s->chunks->next;
-        free(s->chunks);
-        s->chunks = next;
+    wsp_chunk *c;
+    while ((c = TAILQ_FIRST(&s->chunks)) != NULL) {
+        TAILQ_REMOVE(&s->chunks, c, link);
+        free(c);
     }
     free(s->spare);
     if (s->lock_fd >= 0) close(s->lock_fd);   /* releases the flock */
@@ -905,6 +902,8 @@ static wsp_store *wsp_file_open(const wsp_store_conf *conf, wsp_store_durable_cb
         return NULL;
     }
     s->lock_fd = -1;
+    STAILQ_INIT(&s->queue);
+    TAILQ_INIT(&s->chunks);
     s->fsync = fsync;
     s->cb = cb;
     s->cb_arg = cb_arg;
