@@ -1,0 +1,527 @@
+/*
+ * test_oom.c - out of memory on the loop thread, over real sockets: the
+ * server runs its own loop thread, and failalloc.h makes chosen
+ * allocations of that thread fail (the core's own malloc/calloc/realloc
+ * and libevent's). What must hold whatever fails (issue 13, defects 3 and
+ * 7): every push line read gets exactly one reply, in order; a connection
+ * that cannot be written is closed without taking others down with it; a
+ * message or key still in use is never freed; the server goes on once
+ * memory is back. Run plain, under ASan and under valgrind (a freed
+ * message or event read afterwards shows there).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "failalloc.h"
+#include "server_internal.h"
+
+static wsp_server *srv;
+static int ws_port, push_port;
+static char data_dir[64];
+
+/* Options as name/value pairs, NULL-terminated; memory store unless set. */
+static void start_server(const char *name, ...)
+{
+    failalloc_init();
+    failalloc_off();
+    failalloc_only_thread(NULL);
+    failalloc_only_source(FA_CORE | FA_LIBEVENT);
+    failalloc_only(NULL, NULL);
+    wsp_config cfg;
+    wsp_config_init(&cfg);
+    char err[256];
+    ck_assert_int_eq(wsp_config_set(&cfg, "ws_listen", "127.0.0.1:0", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(&cfg, "push_listen", "127.0.0.1:0", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(&cfg, "store", "memory", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(&cfg, "log_file", "", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(&cfg, "close_log_file", "", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(&cfg, "heartbeat_timeout", "60", err, sizeof err), 0);
+    va_list ap;
+    va_start(ap, name);
+    for (const char *n = name; n; n = va_arg(ap, const char *)) {
+        const char *v = va_arg(ap, const char *);
+        ck_assert_msg(wsp_config_set(&cfg, n, v, err, sizeof err) == 0, "%s: %s", n, err);
+    }
+    va_end(ap);
+    srv = wsp_server_new(&cfg);
+    wsp_config_free(&cfg);
+    ck_assert_ptr_nonnull(srv);
+    int rc = wsp_server_start(srv, err, sizeof err);
+    ck_assert_msg(rc == 0, "start: %s", err);
+    ws_port = wsp_server_ws_port(srv);
+    push_port = wsp_server_push_port(srv);
+}
+
+static void stop_server(void)
+{
+    failalloc_off();
+    failalloc_only_thread(NULL);
+    failalloc_only_source(FA_CORE | FA_LIBEVENT);
+    failalloc_only(NULL, NULL);
+    wsp_server_stop(srv, 0);
+    wsp_server_free(srv);
+    srv = NULL;
+}
+
+static void make_data_dir(void)
+{
+    strcpy(data_dir, "/tmp/wsp-oom-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(data_dir));
+}
+
+static void remove_data_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", data_dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Only the loop thread's allocations fail: the test's own never do. */
+static void fail_on_loop(void)
+{
+    failalloc_only_thread(&srv->thread);
+}
+
+static wsp_stats stats(void)
+{
+    wsp_stats s;
+    ck_assert_int_eq(wsp_server_stats(srv, &s), 0);
+    return s;
+}
+
+/* Park the loop thread between two callbacks (fork.c's parking, without a
+ * fork): bytes written to several sockets meanwhile are all read in the
+ * loop's next pass, in the order written. */
+static void loop_park(void)
+{
+    pthread_mutex_lock(&srv->fork.park_mu);
+    srv->fork.park_hold = 1;
+    event_active(srv->fork.park_ev, EV_TIMEOUT, 0);
+    while (!srv->fork.parked) pthread_cond_wait(&srv->fork.park_cv, &srv->fork.park_mu);
+    pthread_mutex_unlock(&srv->fork.park_mu);
+}
+
+static void loop_unpark(void)
+{
+    pthread_mutex_lock(&srv->fork.park_mu);
+    srv->fork.park_hold = 0;
+    pthread_cond_broadcast(&srv->fork.park_cv);
+    pthread_mutex_unlock(&srv->fork.park_mu);
+}
+
+/* ---- sockets ---- */
+
+static int tcp_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+static void write_all(int fd, const void *buf, size_t n)
+{
+    ck_assert_int_eq(write(fd, buf, n), (ssize_t)n);
+}
+
+static int read_full(int fd, void *buf, size_t n, int timeout_ms)
+{
+    size_t got = 0;
+    while (got < n) {
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (poll(&p, 1, timeout_ms) <= 0) return -1;
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r <= 0) return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* One reply line without its newline; -1 on timeout or EOF. */
+static int read_line(int fd, char *out, size_t cap, int timeout_ms)
+{
+    size_t n = 0;
+    for (;;) {
+        if (read_full(fd, out + n, 1, timeout_ms) < 0) return -1;
+        if (out[n] == '\n') break;
+        if (++n == cap - 1) break;
+    }
+    out[n] = 0;
+    return (int)n;
+}
+
+/* 1 when the peer closed (EOF) within timeout_ms with nothing more to read. */
+static int read_eof(int fd, int timeout_ms)
+{
+    struct pollfd p = { fd, POLLIN, 0 };
+    if (poll(&p, 1, timeout_ms) <= 0) return 0;
+    char c;
+    return read(fd, &c, 1) == 0;
+}
+
+static size_t ws_frame(uint8_t *f, int opcode, const void *data, size_t len)
+{
+    size_t h = 0;
+    f[h++] = 0x80 | opcode;
+    if (len < 126) f[h++] = 0x80 | len;
+    else { f[h++] = 0x80 | 126; f[h++] = len >> 8; f[h++] = len & 0xff; }
+    static const uint8_t mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+    memcpy(f + h, mask, 4); h += 4;
+    for (size_t i = 0; i < len; i++) f[h + i] = ((const uint8_t *)data)[i] ^ mask[i % 4];
+    return h + len;
+}
+
+static void ws_send(int fd, int opcode, const void *data, size_t len)
+{
+    uint8_t f[16 + 1024];
+    write_all(fd, f, ws_frame(f, opcode, data, len));
+}
+
+/* A WebSocket connection bound to key (a web key: its own digits). */
+static int ws_connect(const char *key)
+{
+    int fd = tcp_connect(ws_port);
+    const char *req = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    write_all(fd, req, strlen(req));
+    char buf[1024];
+    size_t n = 0;
+    while (n < 4 || memcmp(buf + n - 4, "\r\n\r\n", 4) != 0) {
+        ck_assert_int_eq(read_full(fd, buf + n, 1, 3000), 0);
+        n++;
+    }
+    buf[n] = 0;
+    ck_assert_ptr_nonnull(strstr(buf, " 101 "));
+    if (key) ws_send(fd, 1, key, strlen(key));
+    return fd;
+}
+
+/* One frame: its opcode, or -1 on timeout/EOF. */
+static int ws_recv(int fd, char *out, size_t cap, size_t *len, int timeout_ms)
+{
+    uint8_t h[2];
+    if (read_full(fd, h, 2, timeout_ms) < 0) return -1;
+    uint64_t n = h[1] & 0x7f;
+    if (n == 126) {
+        uint8_t e[2];
+        if (read_full(fd, e, 2, timeout_ms) < 0) return -1;
+        n = (e[0] << 8) | e[1];
+    }
+    ck_assert_uint_lt(n, cap);
+    if (n && read_full(fd, out, n, timeout_ms) < 0) return -1;
+    out[n] = 0;
+    *len = n;
+    return h[0] & 0x0f;
+}
+
+/* The next text frame, skipping Pings (never answered: nothing is
+ * confirmed, so every message stays for replay); -1 on timeout/EOF,
+ * -8 on a Close frame. */
+static int recv_text(int fd, char *out, size_t cap, int timeout_ms)
+{
+    for (;;) {
+        size_t n;
+        int op = ws_recv(fd, out, cap, &n, timeout_ms);
+        if (op < 0) return -1;
+        if (op == 9 || op == 10) continue;
+        if (op == 1) return (int)n;
+        return -op;
+    }
+}
+
+/* The next Ping's payload (text frames before it are skipped). */
+static int recv_ping(int fd, char *out, size_t cap, int timeout_ms)
+{
+    for (;;) {
+        size_t n;
+        int op = ws_recv(fd, out, cap, &n, timeout_ms);
+        if (op < 0) return -1;
+        if (op == 9) return (int)n;
+        if (op != 1) return -op;
+    }
+}
+
+/* A bound reader: connected, its key bound (the heartbeat reply read). */
+static int reader(const char *key)
+{
+    int fd = ws_connect(key);
+    char buf[64];
+    ck_assert_int_eq(recv_text(fd, buf, sizeof buf, 3000), 9);
+    ck_assert_str_eq(buf, "biubiubiu");
+    return fd;
+}
+
+static const char *push(int fd, const char *line)
+{
+    static char rep[64];
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s\n", line);
+    write_all(fd, buf, strlen(buf));
+    ck_assert_int_ge(read_line(fd, rep, sizeof rep, 3000), 0);
+    return rep;
+}
+
+/* ---- what the allocations look like ---- */
+
+/* The size libevent allocates for an evbuffer: a connection's output
+ * buffer is created on demand (wsp_ws_out), so the first write to an idle
+ * connection allocates exactly this. */
+static size_t evbuffer_size(void)
+{
+    size_t sizes[4];
+    failalloc_init();
+    failalloc_record(sizes, 4);
+    struct evbuffer *b = evbuffer_new();
+    size_t n = failalloc_record_stop();
+    ck_assert_ptr_nonnull(b);
+    evbuffer_free(b);
+    ck_assert_uint_eq(n, 1);
+    return sizes[0];
+}
+
+static int size_is(size_t size, void *ctx)
+{
+    return size == *(size_t *)ctx;
+}
+
+/* A push connection's reply ring past its inline slots: 16, 32, ...
+ * replies (push_conn.c reply_reserve doubles it). */
+static int ring_size(size_t size, void *ctx)
+{
+    for (size_t cap = 16; cap <= 1u << 20; cap *= 2)
+        if (size == cap * sizeof(wsp_reply)) return 1;
+    return 0;
+}
+
+/* ---- defect 3: replies in order when the reply ring cannot grow ---- */
+
+#define RING_LINES 40
+
+/* Line i: a push to an offline key (queued once durable) or, every third,
+ * a line that is not JSON (fail at once): a reply that overtook another
+ * would show in the sequence. The padding keeps each outbox entry at 320
+ * bytes, a size no reply ring has. */
+static size_t ring_lines(char *buf, size_t cap, int base, const char **want)
+{
+    static const char pad[] = "................................................................"
+                              "................................................................"
+                              "............................................";
+    size_t off = 0;
+    for (int i = 0; i < RING_LINES; i++) {
+        int n;
+        if (i % 3 == 2) {
+            n = snprintf(buf + off, cap - off, "not json %d\n", base + i);
+            want[i] = "fail";
+        } else {
+            n = snprintf(buf + off, cap - off, "{\"uid\":\"%d\",\"n\":%d,\"pad\":\"%s\"}\n",
+                         500 + i % 5, base + i, pad);
+            want[i] = "queued";
+        }
+        off += (size_t)n;
+    }
+    return off;
+}
+
+#define RING_BAD (RING_LINES / 3)   /* lines that are not JSON */
+
+/* Every reply of the RING_LINES lines sent (NONE when it never came). */
+static void ring_replies(int p, char rep[RING_LINES][16])
+{
+    for (int i = 0; i < RING_LINES; i++)
+        if (read_line(p, rep[i], 16, 5000) < 0) strcpy(rep[i], "NONE");
+}
+
+static void ring_oom(int half_close)
+{
+    make_data_dir();
+    /* fsync batch: a reply waits for its commit, so pipelined replies
+     * queue up past the 8 inline slots. */
+    start_server("store", "file", "data_dir", data_dir, "fsync", "batch", NULL);
+    fail_on_loop();
+    failalloc_only_source(FA_CORE);   /* libevent's chains may have a ring's size */
+    failalloc_only(ring_size, NULL);
+    failalloc_fail_from(1);
+    int p = tcp_connect(push_port);
+    static char buf[RING_LINES * 256];
+    const char *want[RING_LINES];
+    char rep[RING_LINES][16];
+    size_t len = ring_lines(buf, sizeof buf, 0, want);
+    write_all(p, buf, len);
+    if (half_close) shutdown(p, SHUT_WR);
+    ring_replies(p, rep);
+    ck_assert_msg(failalloc_failed() >= 1, "the reply ring never tried to grow");
+    /* Only the ring's allocations failed: every push was taken. */
+    wsp_stats s = stats();
+    ck_assert_uint_eq(s.push_lines, RING_LINES);
+    ck_assert_uint_eq(s.push_fail, RING_BAD);
+    for (int i = 0; i < RING_LINES; i++)
+        ck_assert_msg(strcmp(rep[i], want[i]) == 0, "line %d: %s, want %s", i, rep[i], want[i]);
+    if (half_close) {
+        ck_assert_msg(read_eof(p, 3000), "no close after the last reply");
+    } else {
+        /* Memory is back: the same connection goes on, and the ring grows. */
+        failalloc_off();
+        len = ring_lines(buf, sizeof buf, RING_LINES, want);
+        write_all(p, buf, len);
+        ring_replies(p, rep);
+        for (int i = 0; i < RING_LINES; i++)
+            ck_assert_msg(strcmp(rep[i], want[i]) == 0, "again, line %d: %s, want %s", i, rep[i], want[i]);
+    }
+    close(p);
+    stop_server();
+    remove_data_dir();
+}
+
+START_TEST(push_replies_in_order_when_ring_cannot_grow)
+{
+    ring_oom(0);
+}
+END_TEST
+
+START_TEST(push_half_close_replies_when_ring_cannot_grow)
+{
+    ring_oom(1);
+}
+END_TEST
+
+/* ---- defect 7: a Close frame that cannot be allocated ---- */
+
+/* Readers A, B and C each have message 1 pinged and message 2 written.
+ * In one loop pass A and B answer Ping 1 (each goes on the dirty list for
+ * Ping 2), then C answers too and sends a bad frame: its Close frame (the
+ * first buffer it needs) cannot be allocated, so it is freed while on the
+ * dirty list. A and B must still get Ping 2: a list cut at C would leave
+ * them marked dirty and never written again. */
+START_TEST(close_frame_oom_keeps_dirty_list)
+{
+    size_t evsize = evbuffer_size();
+    start_server(NULL);
+    const char *keys[3] = { "601", "602", "603" };
+    int r[3];
+    char buf[256];
+    for (int i = 0; i < 3; i++) {
+        r[i] = reader(keys[i]);
+        int q;
+        ck_assert_int_eq(wsp_server_push(srv, keys[i], 3, "m1", 2, &q, NULL, 0), 0);
+        ck_assert_int_eq(q, 0);
+        ck_assert_int_eq(recv_text(r[i], buf, sizeof buf, 3000), 2);
+        ck_assert_int_eq(recv_ping(r[i], buf, sizeof buf, 3000), 1);
+        ck_assert_str_eq(buf, "1");
+        ck_assert_int_eq(wsp_server_push(srv, keys[i], 3, "m2", 2, &q, NULL, 0), 0);
+        ck_assert_int_eq(recv_text(r[i], buf, sizeof buf, 3000), 2);
+        ck_assert_str_eq(buf, "m2");
+    }
+    loop_park();
+    uint8_t f[64];
+    ws_send(r[0], 10, "1", 1);
+    ws_send(r[1], 10, "1", 1);
+    size_t n = ws_frame(f, 10, "1", 1);
+    f[n++] = 0x81 | 0x40;   /* RSV1 without an extension: protocol error */
+    f[n++] = 0x80;
+    memset(f + n, 0, 4); n += 4;
+    write_all(r[2], f, n);
+    fail_on_loop();
+    failalloc_only(size_is, &evsize);
+    failalloc_fail_nth(1);
+    loop_unpark();
+    for (int i = 0; i < 2; i++) {
+        ck_assert_msg(recv_ping(r[i], buf, sizeof buf, 3000) == 1 && strcmp(buf, "2") == 0,
+                      "reader %d never got Ping 2: cut from the dirty list", i);
+    }
+    /* C's Close frame was the allocation that failed: a bare EOF. */
+    ck_assert_int_eq(failalloc_failed(), 1);
+    size_t len;
+    ck_assert_int_eq(ws_recv(r[2], buf, sizeof buf, &len, 3000), -1);
+    ck_assert_uint_eq(stats().closed_protocol, 1);
+    failalloc_off();
+    /* And the two go on. */
+    for (int i = 0; i < 2; i++) {
+        int q;
+        ck_assert_int_eq(wsp_server_push(srv, keys[i], 3, "m3", 2, &q, NULL, 0), 0);
+        ck_assert_int_eq(q, 0);
+        ck_assert_int_eq(recv_text(r[i], buf, sizeof buf, 3000), 2);
+        ck_assert_str_eq(buf, "m3");
+    }
+    for (int i = 0; i < 3; i++) close(r[i]);
+    stop_server();
+}
+END_TEST
+
+/* ---- defect 7: fan-out when a connection cannot be written ---- */
+
+/* Three readers of one key hold message 1 unconfirmed; message 2 cannot
+ * be written to the second one (its output buffer cannot be allocated).
+ * That reader is closed (1011); the push is still "ok" for the other two.
+ * Our own allocation failure is not a broken delivery: with retry_max 1 a
+ * try spent on it would drop message 1 (and, had it been the last, free
+ * the message and key in use). A new reader gets 1 and 2, then 3. */
+START_TEST(fanout_oom_keeps_message_and_key)
+{
+    size_t evsize = evbuffer_size();
+    start_server("retry_max", "1", NULL);
+    int p = tcp_connect(push_port);
+    int r[3];
+    char buf[256];
+    for (int i = 0; i < 3; i++) r[i] = reader("701");
+    ck_assert_str_eq(push(p, "{\"uid\":\"701\",\"n\":1}"), "ok");
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_gt(recv_text(r[i], buf, sizeof buf, 3000), 0);
+        ck_assert_str_eq(buf, "{\"uid\":\"701\",\"n\":1}");
+    }
+    fail_on_loop();
+    failalloc_only(size_is, &evsize);
+    failalloc_fail_nth(2);   /* the second reader written */
+    ck_assert_str_eq(push(p, "{\"uid\":\"701\",\"n\":2}"), "ok");
+    failalloc_off();
+    ck_assert_uint_eq(failalloc_failed(), 1);
+    int closed = 0;
+    for (int i = 0; i < 3; i++) {
+        int n = recv_text(r[i], buf, sizeof buf, 3000);
+        if (n == -8 || n == -1) { closed++; continue; }
+        ck_assert_int_gt(n, 0);
+        ck_assert_str_eq(buf, "{\"uid\":\"701\",\"n\":2}");
+    }
+    ck_assert_int_eq(closed, 1);
+    wsp_stats s = stats();
+    ck_assert_uint_eq(s.dropped_retry, 0);
+    ck_assert_uint_eq(s.outbox_depth, 2);
+    int r4 = ws_connect("701");   /* replayed first, then the heartbeat reply */
+    for (int n = 1; n <= 2; n++) {
+        char want[64];
+        snprintf(want, sizeof want, "{\"uid\":\"701\",\"n\":%d}", n);
+        ck_assert_int_gt(recv_text(r4, buf, sizeof buf, 3000), 0);
+        ck_assert_msg(strcmp(buf, want) == 0, "new reader got %s, want %s", buf, want);
+    }
+    ck_assert_int_eq(recv_text(r4, buf, sizeof buf, 3000), 9);
+    ck_assert_str_eq(push(p, "{\"uid\":\"701\",\"n\":3}"), "ok");
+    ck_assert_int_gt(recv_text(r4, buf, sizeof buf, 3000), 0);
+    ck_assert_str_eq(buf, "{\"uid\":\"701\",\"n\":3}");
+    for (int i = 0; i < 3; i++) close(r[i]);
+    close(r4);
+    close(p);
+    stop_server();
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+    Suite *s = suite_create("oom");
+    TCase *tc = tcase_create("oom");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, push_replies_in_order_when_ring_cannot_grow);
+    tcase_add_test(tc, push_half_close_replies_when_ring_cannot_grow);
+    tcase_add_test(tc, close_frame_oom_keeps_dirty_list);
+    tcase_add_test(tc, fanout_oom_keeps_message_and_key);
+    suite_add_tcase(s, tc);
+    return s;
+}
