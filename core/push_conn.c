@@ -410,7 +410,7 @@ static int release(wsp_pushconn *p, uint64_t durable)
         if (r->ticket && r->ticket > durable) break;
         if (r->pend && !r->pend->text) break;   /* Redis has not answered yet */
         const char *t = reply_text(p->srv, r);
-        if (out_add(p, t, strlen(t)) < 0) break;   /* tried again after a send */
+        if (out_add(p, t, strlen(t)) < 0) break;   /* tried again after a send or at the sweep */
         wsp_pending_put(r->pend);
         p->pend_head = (p->pend_head + 1) % p->pend_cap;
         p->pend_len--;
@@ -419,6 +419,8 @@ static int release(wsp_pushconn *p, uint64_t durable)
     return settle(p);
 }
 
+/* At each store answer, and at each sweep (a reply that found no memory
+ * is tried again even when no answer and no send would come). */
 void wsp_push_release_replies(wsp_server *srv)
 {
     uint64_t d = durable_now(srv);

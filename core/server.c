@@ -373,6 +373,9 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
     wsp_metrics_tick(srv);
     wsp_ws_sweep(srv);
     wsp_accept_sweep(srv);
+    /* A reply that found no memory for its bytes waits in its ring; with
+     * no store answer and no send pending nothing else would retry it. */
+    wsp_push_release_replies(srv);
     wsp_outbox_expire(srv);
     if (srv->stopping) stop_progress(srv);
 }

@@ -394,6 +394,35 @@ START_TEST(push_half_close_replies_when_ring_cannot_grow)
 }
 END_TEST
 
+/* The first reply of a connection finds no memory for the output buffer
+ * (256 bytes, push_conn.c out_add): it waits in the ring and still goes
+ * out, soon, with nothing else happening on the connection. */
+static int out_first_size(size_t size, void *ctx)
+{
+    return size == 256;
+}
+
+START_TEST(push_reply_waits_for_output_memory)
+{
+    start_server(NULL);
+    ck_assert_uint_ne(sizeof(wsp_pushconn), 256);
+    fail_on_loop();
+    failalloc_only_source(FA_CORE);
+    failalloc_only(out_first_size, NULL);
+    failalloc_fail_nth(1);
+    int p = tcp_connect(push_port);
+    write_all(p, "AUTH x\n", 7);
+    char rep[16];
+    ck_assert_msg(read_line(p, rep, sizeof rep, 3000) >= 0, "the reply never came");
+    ck_assert_str_eq(rep, "ok");
+    ck_assert_uint_eq(failalloc_failed(), 1);
+    failalloc_off();
+    ck_assert_str_eq(push(p, "{\"uid\":\"5\"}"), "queued");
+    close(p);
+    stop_server();
+}
+END_TEST
+
 /* ---- defect 7: a Close frame that cannot be allocated ---- */
 
 /* Readers A, B and C each have message 1 pinged and message 2 written.
@@ -513,6 +542,126 @@ START_TEST(fanout_oom_keeps_message_and_key)
 }
 END_TEST
 
+/* ---- every allocation of a workload step, one at a time ---- */
+
+#define STEP_LINES 5
+
+/* The connections of one step on one key: r1 stays bound, r2 hangs up
+ * during the step, r4 binds during it (its handshake is done before), p
+ * pushes (accepted before: its allocation is not the step's). */
+typedef struct { int r1, r2, r4, p; char key[16]; } step_conns;
+
+static step_conns step_setup(int keyno)
+{
+    step_conns sc;
+    snprintf(sc.key, sizeof sc.key, "%d", keyno);
+    sc.r1 = reader(sc.key);
+    sc.r2 = reader(sc.key);
+    sc.r4 = ws_connect(NULL);
+    sc.p = tcp_connect(push_port);
+    ck_assert_str_eq(push(sc.p, "AUTH x"), "ok");   /* accepted: answered */
+    return sc;
+}
+
+/* Five pipelined lines (the fourth not JSON) while r2 goes and r4 binds;
+ * every reply into rep ("NONE" when it never came). */
+static void sweep_step(step_conns *sc, char rep[STEP_LINES][16])
+{
+    char lines[STEP_LINES * 64];
+    size_t off = 0;
+    for (int i = 0; i < STEP_LINES; i++) {
+        if (i == 3)
+            off += (size_t)snprintf(lines + off, sizeof lines - off, "nope\n");
+        else
+            off += (size_t)snprintf(lines + off, sizeof lines - off,
+                                    "{\"uid\":\"%s\",\"n\":%d}\n", sc->key, i);
+    }
+    close(sc->r2);
+    ws_send(sc->r4, 1, sc->key, strlen(sc->key));
+    write_all(sc->p, lines, off);
+    for (int i = 0; i < STEP_LINES; i++)
+        if (read_line(sc->p, rep[i], 16, 5000) < 0) strcpy(rep[i], "NONE");
+}
+
+/* For k = 1, 2, ...: the k-th allocation of the loop thread after the
+ * step begins fails (the core's or libevent's, whatever it is for). Then,
+ * with memory back: each line got one reply, in order (the bad line fail,
+ * the others ok, queued, or fail when their push could not be taken);
+ * what was answered ok/queued is held and replays, in order, to a new
+ * reader (nothing was confirmed); a new push is delivered. Under ASan and
+ * valgrind any use of freed memory on the way fails the run. */
+static void sweep(const char *store)
+{
+    if (strcmp(store, "file") == 0) {
+        make_data_dir();
+        start_server("store", "file", "data_dir", data_dir, "fsync", "batch", NULL);
+    } else {
+        start_server(NULL);
+    }
+    fail_on_loop();
+    char rep[STEP_LINES][16], buf[256];
+    /* How many allocations the step makes: a few past them are tried. */
+    step_conns sc = step_setup(800);
+    failalloc_fail_nth(UINT64_MAX);   /* count only */
+    sweep_step(&sc, rep);
+    uint64_t total = failalloc_seen();
+    failalloc_off();
+    close(sc.r1); close(sc.r4); close(sc.p);
+    ck_assert_uint_gt(total, 5);
+    uint64_t upto = total + 5 < 200 ? total + 5 : 200;
+    for (uint64_t k = 1; k <= upto; k++) {
+        sc = step_setup(801 + (int)k);
+        failalloc_fail_nth(k);
+        sweep_step(&sc, rep);
+        failalloc_off();
+        int held[STEP_LINES], nheld = 0;
+        for (int i = 0; i < STEP_LINES; i++) {
+            ck_assert_msg(strcmp(rep[i], "NONE") != 0, "%s k=%llu: line %d got no reply",
+                          store, (unsigned long long)k, i);
+            if (i == 3) {
+                ck_assert_msg(strcmp(rep[i], "fail") == 0, "%s k=%llu: the bad line got %s",
+                              store, (unsigned long long)k, rep[i]);
+                continue;
+            }
+            ck_assert_msg(strcmp(rep[i], "ok") == 0 || strcmp(rep[i], "queued") == 0
+                          || strcmp(rep[i], "fail") == 0, "%s k=%llu: line %d got %s",
+                          store, (unsigned long long)k, i, rep[i]);
+            if (strcmp(rep[i], "fail") != 0) held[nheld++] = i;
+        }
+        int r3 = ws_connect(sc.key);   /* replayed first, then the heartbeat reply */
+        for (int j = 0; j < nheld; j++) {
+            char want[64];
+            snprintf(want, sizeof want, "{\"uid\":\"%s\",\"n\":%d}", sc.key, held[j]);
+            ck_assert_msg(recv_text(r3, buf, sizeof buf, 3000) > 0, "%s k=%llu: message %d missing",
+                          store, (unsigned long long)k, held[j]);
+            ck_assert_msg(strcmp(buf, want) == 0, "%s k=%llu: got %s, want %s",
+                          store, (unsigned long long)k, buf, want);
+        }
+        ck_assert_int_eq(recv_text(r3, buf, sizeof buf, 3000), 9);   /* biubiubiu */
+        char line[64];
+        snprintf(line, sizeof line, "{\"uid\":\"%s\",\"n\":99}", sc.key);
+        ck_assert_str_eq(push(sc.p, line), "ok");
+        ck_assert_int_gt(recv_text(r3, buf, sizeof buf, 3000), 0);
+        ck_assert_str_eq(buf, line);
+        close(sc.p); close(sc.r1); close(sc.r4); close(r3);
+    }
+    stop_server();
+    if (strcmp(store, "file") == 0) remove_data_dir();
+}
+
+START_TEST(sweep_fail_each_allocation_memory_store)
+{
+    sweep("memory");
+}
+END_TEST
+
+/* The file store: replies wait for their commit in the reply ring. */
+START_TEST(sweep_fail_each_allocation_file_store)
+{
+    sweep("file");
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("oom");
@@ -520,8 +669,11 @@ Suite *make_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, push_replies_in_order_when_ring_cannot_grow);
     tcase_add_test(tc, push_half_close_replies_when_ring_cannot_grow);
+    tcase_add_test(tc, push_reply_waits_for_output_memory);
     tcase_add_test(tc, close_frame_oom_keeps_dirty_list);
     tcase_add_test(tc, fanout_oom_keeps_message_and_key);
+    tcase_add_test(tc, sweep_fail_each_allocation_memory_store);
+    tcase_add_test(tc, sweep_fail_each_allocation_file_store);
     suite_add_tcase(s, tc);
     return s;
 }
