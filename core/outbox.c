@@ -137,7 +137,7 @@ static void msg_free(wsp_server *srv, wsp_msg *m);
 
 void wsp_key_maybe_release(wsp_server *srv, wsp_keyrec *k)
 {
-    if (!LIST_EMPTY(&k->conns) || k->ghost) return;
+    if (!LIST_EMPTY(&k->conns) || k->ghost || k->holds) return;
     if (srv->cluster) {
         wsp_msg *m;
         while ((m = TAILQ_FIRST(&k->msgs)) != NULL) {
@@ -296,6 +296,22 @@ int wsp_outbox_key_live(const wsp_keyrec *k, size_t extra)
     return 0;
 }
 
+/* A writer (fan-out, replay) holds the key while it walks its messages and
+ * connections: a connection it closes for want of memory may be the key's
+ * last, and the key's release -- which in cluster mode drops the mirror's
+ * messages too -- waits until no writer uses the key or a message of it
+ * (issue 13, defect 7). The last writer out releases it if nothing else
+ * holds it then. */
+static void key_hold(wsp_keyrec *k)
+{
+    k->holds++;
+}
+
+static void key_unhold(wsp_server *srv, wsp_keyrec *k)
+{
+    if (--k->holds == 0) wsp_key_maybe_release(srv, k);
+}
+
 /* Write one message to a connection (the caller checked order and cap). */
 static void conn_write_msg(wsp_wsconn *c, const wsp_msg *m, int replay)
 {
@@ -334,12 +350,15 @@ static void conn_fell_behind(wsp_wsconn *c, uint64_t missed_to)
 void wsp_outbox_pump(wsp_wsconn *c)
 {
     wsp_keyrec *k = c->key;
+    wsp_server *srv = c->srv;
     if (!k || c->state != WS_OPEN || k->cl_loading) return;
+    key_hold(k);
     wsp_msg *m = TAILQ_FIRST(&k->msgs);
     while (m && m->seq < c->cursor) m = TAILQ_NEXT(m, link);
     uint64_t next = m ? m->seq : k->next_seq;   /* the next it can be written */
     if (next > c->cursor) {
         conn_fell_behind(c, next - 1);
+        key_unhold(srv, k);
         return;
     }
     uint64_t first = 0, last = 0;
@@ -355,6 +374,7 @@ void wsp_outbox_pump(wsp_wsconn *c)
         k->cl_unlive = 0;   /* drained: pushes to the key are "ok" again */
         wsp_cluster_set_live(c->srv, k, 1);
     }
+    key_unhold(srv, k);   /* k may be gone from here on */
 }
 
 /* Write a message just appended to every live connection of its key.
@@ -405,6 +425,7 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
     }
     wsp_metrics_commit_begin(&srv->ops, *ticket);
     /* Delivery never waits on the store: write now, reply after commit. */
+    key_hold(k);
     *written = deliver_new(k, m);
     /* queue_limit: the oldest goes (it may be this very message's elder
      * that some connection is still reading: it was written, so not lost to
@@ -413,6 +434,7 @@ int wsp_outbox_push(wsp_server *srv, const wsp_key *key, const char *payload,
                payload, len);
     while (k->count > (size_t)srv->cfg.queue_limit && !TAILQ_EMPTY(&k->msgs))
         msg_drop(srv, TAILQ_FIRST(&k->msgs), "queue_limit", &srv->st.dropped_queue_limit);
+    key_unhold(srv, k);
     return WSP_OK;
 }
 
@@ -652,12 +674,15 @@ void wsp_outbox_mirror_add(wsp_server *srv, wsp_keyrec *k, uint64_t seq, int64_t
     if (!m) { wsp_cluster_attach(srv, k); return; }   /* reload later, lose nothing */
     msg_append(srv, k, m);
     k->next_seq = seq + 1;
-    if (!k->cl_loading && !deliver_new(k, m) && !k->cl_unlive) {
+    key_hold(k);
+    if (!k->cl_loading && !deliver_new(k, m) && !k->cl_unlive && !LIST_EMPTY(&k->conns)) {
         /* Every connection here is over its output cap: until one drains,
-         * this node does not make a push to the key "ok". */
+         * this node does not make a push to the key "ok". (None left: the
+         * key was detached, and goes below.) */
         k->cl_unlive = 1;
         wsp_cluster_set_live(srv, k, 0);
     }
+    key_unhold(srv, k);   /* k may be gone from here on */
 }
 
 void wsp_outbox_mirror_trim(wsp_server *srv, wsp_keyrec *k, uint64_t upto)
@@ -708,12 +733,14 @@ void wsp_outbox_mirror_loaded(wsp_server *srv, wsp_keyrec *k, const wsp_mirror_e
      * may close c, which unbinds it: its successor is taken first). */
     m = TAILQ_FIRST(&k->msgs);
     uint64_t start = m ? m->seq : k->next_seq;
+    key_hold(k);
     for (wsp_wsconn *c = LIST_FIRST(&k->conns), *cn; c; c = cn) {
         cn = LIST_NEXT(c, key_link);
         c->cursor = start;
         c->written_upto = c->confirmed_upto = c->pinged_upto = start - 1;
         wsp_outbox_pump(c);
     }
+    key_unhold(srv, k);   /* k may be gone from here on */
 }
 
 void wsp_keytab_free(wsp_server *srv)

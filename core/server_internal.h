@@ -70,6 +70,7 @@ struct wsp_keyrec {
     uint64_t next_seq;
     LIST_HEAD(, wsp_wsconn) conns;     /* bound live connections */
     uint32_t nconns;
+    uint32_t holds;                    /* writers under way: not released (outbox.c) */
     /* A released key whose store removes may not be applied yet stays in
      * the table as a ghost (outbox.c), so its sequence goes on if it comes
      * back: the store's latest remove for it, and the ghost FIFO links. */

@@ -11,12 +11,16 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -542,6 +546,125 @@ START_TEST(fanout_oom_keeps_message_and_key)
 }
 END_TEST
 
+/* ---- cluster mode: the key's mirror under a fan-out that fails ---- */
+
+static char redis_dir[64];
+static pid_t redis_pid;
+
+/* A private redis-server on a free port, in its own directory, killed with
+ * the test even when the test crashes (PR_SET_PDEATHSIG); its port. */
+static int redis_start(void)
+{
+    strcpy(redis_dir, "/tmp/wsp-oom-redis-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(redis_dir));
+    srand((unsigned)getpid());
+    for (int tries = 0; tries < 20; tries++) {
+        int port = 20000 + rand() % 12000;
+        char ps[16];
+        snprintf(ps, sizeof ps, "%d", port);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            int null = open("/dev/null", O_WRONLY);
+            dup2(null, 1);
+            dup2(null, 2);
+            execlp("redis-server", "redis-server", "--port", ps, "--bind", "127.0.0.1",
+                   "--dir", redis_dir, "--save", "", "--appendonly", "no", (char *)NULL);
+            _exit(127);
+        }
+        for (int i = 0; i < 500; i++) {   /* ready once it accepts (polled) */
+            int st;
+            if (waitpid(pid, &st, WNOHANG) == pid) {
+                ck_assert_msg(!WIFEXITED(st) || WEXITSTATUS(st) != 127,
+                              "no redis-server (scripts/deps.sh installs it)");
+                pid = 0;   /* the port was taken: another */
+                break;
+            }
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+            sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+            close(fd);
+            if (ok) { redis_pid = pid; return port; }
+            struct timespec ts = { 0, 10 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
+        if (pid) { kill(pid, SIGKILL); waitpid(pid, NULL, 0); }
+    }
+    ck_abort_msg("could not start redis-server");
+    return 0;
+}
+
+static void redis_stop(void)
+{
+    kill(redis_pid, SIGTERM);
+    waitpid(redis_pid, NULL, 0);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", redis_dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* In cluster mode a key's outbox here is a mirror of Redis', dropped with
+ * the key's last connection. The only reader of a key cannot be written a
+ * message that arrives from Redis (its output buffer cannot be allocated):
+ * it is closed (1011) while the message is being fanned out. The message
+ * and the key must outlive the fan-out that is using them (ASan and
+ * valgrind see a use after free otherwise); the message stays in Redis
+ * and reaches the next reader, and later pushes are delivered. */
+START_TEST(cluster_fanout_oom_keeps_message_and_key)
+{
+    size_t evsize = evbuffer_size();
+    int rport = redis_start();
+    char url[128];
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d/0?prefix=oom%d:", rport, (int)getpid());
+    start_server("store", url, NULL);
+    int p = tcp_connect(push_port);
+    char buf[256];
+    int r = reader("901");
+    /* attached once a push is ok (the key's presence is in Redis) */
+    const char *rep = "queued";
+    for (int i = 0; i < 200 && strcmp(rep, "ok") != 0; i++) {
+        rep = push(p, "{\"uid\":\"901\",\"n\":1}");
+        if (strcmp(rep, "ok") != 0) {
+            struct timespec ts = { 0, 10 * 1000 * 1000 };
+            nanosleep(&ts, NULL);   /* polling a condition */
+        }
+    }
+    ck_assert_str_eq(rep, "ok");
+    int got1 = 0;
+    while (recv_text(r, buf, sizeof buf, 3000) > 0)   /* the n=1 pushes, up to the ok one */
+        if (strcmp(buf, "{\"uid\":\"901\",\"n\":1}") == 0 && ++got1 && stats().outbox_depth >= 1) break;
+    ck_assert_int_ge(got1, 1);
+    fail_on_loop();
+    failalloc_only(size_is, &evsize);
+    failalloc_fail_nth(1);
+    ck_assert_str_eq(push(p, "{\"uid\":\"901\",\"n\":2}"), "ok");
+    /* the reader is closed: a Close frame (1011) or a bare EOF */
+    int n;
+    while ((n = recv_text(r, buf, sizeof buf, 3000)) > 0)
+        ;
+    ck_assert_uint_eq(failalloc_failed(), 1);
+    failalloc_off();
+    close(r);
+    r = ws_connect("901");
+    int got2 = 0;
+    while (!got2) {
+        ck_assert_int_gt(recv_text(r, buf, sizeof buf, 3000), 0);
+        if (strcmp(buf, "{\"uid\":\"901\",\"n\":2}") == 0) got2 = 1;
+    }
+    ck_assert_str_eq(push(p, "{\"uid\":\"901\",\"n\":3}"), "ok");
+    for (;;) {
+        ck_assert_int_gt(recv_text(r, buf, sizeof buf, 3000), 0);
+        if (strcmp(buf, "{\"uid\":\"901\",\"n\":3}") == 0) break;
+    }
+    close(r);
+    close(p);
+    stop_server();
+    redis_stop();
+}
+END_TEST
+
 /* ---- every allocation of a workload step, one at a time ---- */
 
 #define STEP_LINES 5
@@ -672,6 +795,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, push_reply_waits_for_output_memory);
     tcase_add_test(tc, close_frame_oom_keeps_dirty_list);
     tcase_add_test(tc, fanout_oom_keeps_message_and_key);
+    tcase_add_test(tc, cluster_fanout_oom_keeps_message_and_key);
     tcase_add_test(tc, sweep_fail_each_allocation_memory_store);
     tcase_add_test(tc, sweep_fail_each_allocation_file_store);
     suite_add_tcase(s, tc);
