@@ -716,7 +716,7 @@ void wsp_cluster_retry(wsp_server *srv, wsp_keyrec *k, uint64_t from, uint64_t t
 {
     wsp_cluster *cl = CL(srv);
     if (!cl || cl->state != CL_UP) return;
-    char *keys[5], exp[128], depth[128], f[24], t[24], m[24];
+    char *keys[5] = { NULL }, exp[128], depth[128], f[24], t[24], m[24];
     size_t kl[5];
     key_req *q = key_req_new(k);
     if (q && key_keys(cl, k, keys, kl, exp, depth) == 0) {
