@@ -55,6 +55,9 @@
 #define WSP_FILE_VAL_HDR    28      /* push_ms, tries, crc, seq, key id length */
 #define WSP_FILE_FORMAT     "wspush-outbox-2"
 #define STORE_BATCH_MAX     4096     /* commit at once past this many changes */
+/* Under a stream (fsync batch) the gap before a commit is at most this
+ * (see wsp_file_writer). */
+#define STORE_STREAM_GAP_MAX_S 0.005
 #define STORE_CHUNK         (64 * 1024)  /* queued changes share chunks this big */
 
 enum { WSP_CH_APPEND, WSP_CH_REMOVE, WSP_CH_TRIES };
@@ -512,6 +515,9 @@ static void *wsp_file_writer(void *arg)
     double last_sync = wsp_mono_now();
     uint64_t reported = 0;           /* last ticket given to the callback */
     wsp_rid_set removes = { 0 };
+    /* the last commit of pushes: its changes, when it ended, how long it took */
+    size_t last_n = 0;
+    double last_end = 0, last_len = 0;
 
     pthread_mutex_lock(&s->mu);
     for (;;) {
@@ -537,7 +543,25 @@ static void *wsp_file_writer(void *arg)
          * (its fsync under "batch"), so batches grow with the load by
          * themselves while a lone push, or one line in flight per pusher,
          * waits for one commit only (issue 18: a fixed 5 ms window made
-         * every reply of a one-in-flight pusher wait ~7 ms). */
+         * every reply of a one-in-flight pusher wait ~7 ms).
+         *
+         * One adaptation, in the spirit of PostgreSQL's commit_delay with
+         * commit_siblings: when the last commit carried several pushes (a
+         * stream), the next one starts no sooner than half the last one's
+         * duration after it ended (at most STORE_STREAM_GAP_MAX_S). Back to
+         * back, a steady 20k pushes/s made ~1,300 commits/s, each two
+         * fdatasyncs whose block-layer work ran on the server's core, and
+         * the p99 push -> receipt was 4.8-5.5 ms; with the gap 0.57-0.67 ms
+         * (issue 18). A lone push still waits for one commit only; under a
+         * stream a reply waits at most half a commit longer than before. */
+        if (s->fsync == WSP_FSYNC_BATCH && last_n >= 2) {
+            double gap = last_len / 2 < STORE_STREAM_GAP_MAX_S ? last_len / 2 : STORE_STREAM_GAP_MAX_S;
+            double until = last_end + gap;
+            while (!s->stop && s->queued < STORE_BATCH_MAX && wsp_mono_now() < until) {
+                struct timespec ts = { (time_t)until, (long)((until - (time_t)until) * 1e9) };
+                if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT) break;
+            }
+        }
         /* Take everything queued, chunks and all; the loop thread starts
          * a new chunk meanwhile. */
         struct wsp_change_list batch = STAILQ_HEAD_INITIALIZER(batch);
@@ -585,8 +609,14 @@ static void *wsp_file_writer(void *arg)
                 }
             }
         } else {
+            double t0 = wsp_mono_now();
             wsp_file_commit_report(s, STAILQ_FIRST(&now_q), now_n, upto, &unsynced, &reported);
+            if (now_n) {
+                last_end = wsp_mono_now();
+                last_len = last_end - t0;
+            }
         }
+        last_n = now_n;
         STAILQ_FOREACH(ch, &late, link) {
             /* (data[] is 8-aligned and was filled from uint64_t.) */
             int rc = wsp_file_commit_txn(s, NULL, 0, (const uint64_t *)(void *)ch->data,
