@@ -139,6 +139,7 @@ struct wsp_wsconn {
     uint64_t confirmed_upto;
     uint64_t pinged_upto;            /* payload of the latest ping */
     uint32_t pings_unanswered;
+    uint32_t ping_iv_ms;             /* this connection's Ping interval now (ws_conn.c) */
     int64_t  first_unanswered_ping_ms;
     int64_t  last_ping_ms;
     int64_t  held_since_ms;

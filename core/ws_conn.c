@@ -31,8 +31,14 @@
 /* At most one confirmation Ping per connection per PING_MIN_MS: under load a
  * connection gets a message every few ms, and a Ping (and its Pong, a read,
  * a confirm, a store remove, a log line) per message would double the work.
- * Delivery never waits for this; only confirmation does, by at most this. */
+ * Delivery never waits for this; only confirmation does, by at most this.
+ * While a connection keeps receiving (each Ping goes as soon as its interval
+ * allows), the interval doubles up to PING_MAX_MS: a stream's Pongs cost
+ * both ends a read each, which with one line in flight per pusher was the
+ * work the floor does not do (issue 18). The first Ping after a quiet
+ * spell is back at PING_MIN_MS. */
 #define PING_MIN_MS 100
+#define PING_MAX_MS 400
 #define PING_TICK_MS 5     /* how often deferred Pings are looked at */
 /* Under load (a pass writing to BUSY_PASS_CONNS connections or more), a
  * connection with only a little output waits up to HOLD_MS, so its next
@@ -685,6 +691,11 @@ static void ws_event_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static int64_t ping_iv(const wsp_wsconn *c)
+{
+    return c->ping_iv_ms ? c->ping_iv_ms : PING_MIN_MS;
+}
+
 static void send_ping(wsp_wsconn *c)
 {
     char p[24];
@@ -694,6 +705,13 @@ static void send_ping(wsp_wsconn *c)
     wsp_ws_add(c, h, hl);
     wsp_ws_add(c, p, (size_t)n);
     int64_t now = wsp_now_ms(c->srv);
+    if (c->ping_due != 2) {   /* a re-ping of unconfirmed output changes nothing */
+        int64_t iv = ping_iv(c);
+        if (c->last_ping_ms && now - c->last_ping_ms < 2 * iv)
+            c->ping_iv_ms = (uint32_t)(2 * iv < PING_MAX_MS ? 2 * iv : PING_MAX_MS);
+        else
+            c->ping_iv_ms = PING_MIN_MS;
+    }
     c->pinged_upto = c->written_upto;
     c->last_ping_ms = now;
     if (c->pings_unanswered == 0) c->first_unanswered_ping_ms = now;
@@ -726,7 +744,9 @@ void wsp_ws_ping_timer(evutil_socket_t fd, short what, void *arg)
     int64_t now = wsp_now_ms(srv);
     wsp_wsconn *c;
     while ((c = STAILQ_FIRST(&srv->ws.ping_wait)) != NULL) {
-        if (c->state == WS_OPEN && now - c->last_ping_ms < PING_MIN_MS) break;
+        /* (FIFO: one whose interval grew may hold the ones behind it back,
+         * by at most PING_MAX_MS - PING_MIN_MS; streams share an interval) */
+        if (c->state == WS_OPEN && now - c->last_ping_ms < ping_iv(c)) break;
         STAILQ_REMOVE_HEAD(&srv->ws.ping_wait, ping_link);
         c->ping_waiting = 0;
         if (c->state == WS_OPEN) {
@@ -776,7 +796,7 @@ void wsp_ws_flush_all(wsp_server *srv)
         if (c->state == WS_OPEN && c->ping_due
             && ((c->written_upto > c->pinged_upto && c->pinged_upto <= c->confirmed_upto)
                 || c->ping_due == 2)) {
-            if (c->ping_due == 2 || wsp_now_ms(srv) - c->last_ping_ms >= PING_MIN_MS)
+            if (c->ping_due == 2 || wsp_now_ms(srv) - c->last_ping_ms >= ping_iv(c))
                 send_ping(c);
             else
                 defer_ping(c);
