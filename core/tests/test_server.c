@@ -392,6 +392,56 @@ START_TEST(file_store_survives_restart)
 }
 END_TEST
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read frames on fd for up to ms, answering (and counting) Pings. */
+static void drain_frames(int fd, int ms, int *pings)
+{
+    struct pollfd pf = { fd, POLLIN, 0 };
+    int64_t end = now_ms() + ms;
+    for (;;) {
+        int left = (int)(end - now_ms());
+        if (left <= 0 || poll(&pf, 1, left) <= 0) return;
+        char buf[256];
+        size_t n;
+        int op = ws_recv(fd, buf, sizeof buf, &n, 1000);
+        ck_assert_int_ge(op, 0);
+        if (op == 9) { (*pings)++; ws_send(fd, 10, buf, n); }
+    }
+}
+
+/* README: a connection that keeps receiving is pinged every 100 ms, the
+ * interval doubling up to 400 ms while the stream lasts (issue 18). A
+ * stream of 1.6 s would get about 16 Pings at a fixed 100 ms and about 6
+ * backing off; it must still be confirmed. */
+START_TEST(ping_interval_backs_off_under_a_stream)
+{
+    start_server(NULL, NULL);
+    int p = tcp_connect(push_port, 0);
+    int c = ws_connect("9", 0);
+    char buf[256];
+    ck_assert_int_gt(recv_text(c, buf, sizeof buf, 1, 2000), 0);   /* the bind's reply */
+    int pings = 0, msgs = 0;
+    int64_t end = now_ms() + 1600;
+    while (now_ms() < end) {
+        char line[64];
+        snprintf(line, sizeof line, "{\"uid\":\"9\",\"m\":%d}", msgs++);
+        ck_assert_str_eq(push(p, line), "ok");
+        drain_frames(c, 10, &pings);   /* paces the stream: a message every ~10 ms */
+    }
+    ck_assert_msg(pings >= 3 && pings <= 10, "%d Pings for %d messages in 1.6 s", pings, msgs);
+    wait_depth(0, c);   /* the stream is confirmed all the same */
+    close(c);
+    close(p);
+    stop_server();
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("server");
@@ -405,6 +455,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, file_store_survives_restart);
     tcase_add_test(tc, stop_with_unsent_output);
     tcase_add_test(tc, restart_same_server);
+    tcase_add_test(tc, ping_interval_backs_off_under_a_stream);
     suite_add_tcase(s, tc);
     return s;
 }
