@@ -26,6 +26,7 @@
 
 #include "testutil.h"
 #include "failalloc.h"
+#include "wsclient.h"
 #include "server_internal.h"
 
 static wsp_server *srv;
@@ -124,46 +125,6 @@ static void loop_unpark(void)
 
 /* ---- sockets ---- */
 
-static int tcp_connect(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    return fd;
-}
-
-static void write_all(int fd, const void *buf, size_t n)
-{
-    ck_assert_int_eq(write(fd, buf, n), (ssize_t)n);
-}
-
-static int read_full(int fd, void *buf, size_t n, int timeout_ms)
-{
-    size_t got = 0;
-    while (got < n) {
-        struct pollfd p = { fd, POLLIN, 0 };
-        if (poll(&p, 1, timeout_ms) <= 0) return -1;
-        ssize_t r = read(fd, (char *)buf + got, n - got);
-        if (r <= 0) return -1;
-        got += (size_t)r;
-    }
-    return 0;
-}
-
-/* One reply line without its newline; -1 on timeout or EOF. */
-static int read_line(int fd, char *out, size_t cap, int timeout_ms)
-{
-    size_t n = 0;
-    for (;;) {
-        if (read_full(fd, out + n, 1, timeout_ms) < 0) return -1;
-        if (out[n] == '\n') break;
-        if (++n == cap - 1) break;
-    }
-    out[n] = 0;
-    return (int)n;
-}
-
 /* 1 when the peer closed (EOF) within timeout_ms with nothing more to read. */
 static int read_eof(int fd, int timeout_ms)
 {
@@ -173,59 +134,10 @@ static int read_eof(int fd, int timeout_ms)
     return read(fd, &c, 1) == 0;
 }
 
-static size_t ws_frame(uint8_t *f, int opcode, const void *data, size_t len)
-{
-    size_t h = 0;
-    f[h++] = 0x80 | opcode;
-    if (len < 126) f[h++] = 0x80 | len;
-    else { f[h++] = 0x80 | 126; f[h++] = len >> 8; f[h++] = len & 0xff; }
-    static const uint8_t mask[4] = { 0x12, 0x34, 0x56, 0x78 };
-    memcpy(f + h, mask, 4); h += 4;
-    for (size_t i = 0; i < len; i++) f[h + i] = ((const uint8_t *)data)[i] ^ mask[i % 4];
-    return h + len;
-}
-
-static void ws_send(int fd, int opcode, const void *data, size_t len)
-{
-    uint8_t f[16 + 1024];
-    write_all(fd, f, ws_frame(f, opcode, data, len));
-}
-
 /* A WebSocket connection bound to key (a web key: its own digits). */
 static int ws_connect(const char *key)
 {
-    int fd = tcp_connect(ws_port);
-    const char *req = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    write_all(fd, req, strlen(req));
-    char buf[1024];
-    size_t n = 0;
-    while (n < 4 || memcmp(buf + n - 4, "\r\n\r\n", 4) != 0) {
-        ck_assert_int_eq(read_full(fd, buf + n, 1, 3000), 0);
-        n++;
-    }
-    buf[n] = 0;
-    ck_assert_ptr_nonnull(strstr(buf, " 101 "));
-    if (key) ws_send(fd, 1, key, strlen(key));
-    return fd;
-}
-
-/* One frame: its opcode, or -1 on timeout/EOF. */
-static int ws_recv(int fd, char *out, size_t cap, size_t *len, int timeout_ms)
-{
-    uint8_t h[2];
-    if (read_full(fd, h, 2, timeout_ms) < 0) return -1;
-    uint64_t n = h[1] & 0x7f;
-    if (n == 126) {
-        uint8_t e[2];
-        if (read_full(fd, e, 2, timeout_ms) < 0) return -1;
-        n = (e[0] << 8) | e[1];
-    }
-    ck_assert_uint_lt(n, cap);
-    if (n && read_full(fd, out, n, timeout_ms) < 0) return -1;
-    out[n] = 0;
-    *len = n;
-    return h[0] & 0x0f;
+    return ws_open(ws_port, key, 0);
 }
 
 /* The next text frame, skipping Pings (never answered: nothing is
@@ -355,7 +267,7 @@ static void ring_oom(int half_close)
     failalloc_only_source(FA_CORE);   /* libevent's chains may have a ring's size */
     failalloc_only(ring_size, NULL);
     failalloc_fail_from(1);
-    int p = tcp_connect(push_port);
+    int p = tcp_connect(push_port, 0);
     static char buf[RING_LINES * 256];
     const char *want[RING_LINES];
     char rep[RING_LINES][16];
@@ -414,7 +326,7 @@ START_TEST(push_reply_waits_for_output_memory)
     failalloc_only_source(FA_CORE);
     failalloc_only(out_first_size, NULL);
     failalloc_fail_nth(1);
-    int p = tcp_connect(push_port);
+    int p = tcp_connect(push_port, 0);
     write_all(p, "AUTH x\n", 7);
     char rep[16];
     ck_assert_msg(read_line(p, rep, sizeof rep, 3000) >= 0, "the reply never came");
@@ -502,7 +414,7 @@ START_TEST(fanout_oom_keeps_message_and_key)
 {
     size_t evsize = evbuffer_size();
     start_server("retry_max", "1", NULL);
-    int p = tcp_connect(push_port);
+    int p = tcp_connect(push_port, 0);
     int r[3];
     char buf[256];
     for (int i = 0; i < 3; i++) r[i] = reader("701");
@@ -619,7 +531,7 @@ START_TEST(cluster_fanout_oom_keeps_message_and_key)
     char url[128];
     snprintf(url, sizeof url, "redis://127.0.0.1:%d/0?prefix=oom%d:", rport, (int)getpid());
     start_server("store", url, NULL);
-    int p = tcp_connect(push_port);
+    int p = tcp_connect(push_port, 0);
     char buf[256];
     int r = reader("901");
     /* attached once a push is ok (the key's presence is in Redis) */
@@ -681,7 +593,7 @@ static step_conns step_setup(int keyno)
     sc.r1 = reader(sc.key);
     sc.r2 = reader(sc.key);
     sc.r4 = ws_connect(NULL);
-    sc.p = tcp_connect(push_port);
+    sc.p = tcp_connect(push_port, 0);
     ck_assert_str_eq(push(sc.p, "AUTH x"), "ok");   /* accepted: answered */
     return sc;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "wsclient.h"
 #include "wsp.h"
 
 static wsp_server *srv;
@@ -56,74 +57,9 @@ static void stop_server(void)
     srv = NULL;
 }
 
-static int tcp_connect(int port, int rcvbuf)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (rcvbuf) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    return fd;
-}
-
-static int read_full(int fd, void *buf, size_t n, int timeout_ms)
-{
-    size_t got = 0;
-    while (got < n) {
-        struct pollfd p = { fd, POLLIN, 0 };
-        if (poll(&p, 1, timeout_ms) <= 0) return -1;
-        ssize_t r = read(fd, (char *)buf + got, n - got);
-        if (r <= 0) return -1;
-        got += (size_t)r;
-    }
-    return 0;
-}
-
-static void ws_send(int fd, int opcode, const void *data, size_t len)
-{
-    uint8_t f[16 + 1024];
-    size_t h = 0;
-    f[h++] = 0x80 | opcode;
-    if (len < 126) f[h++] = 0x80 | len;
-    else { f[h++] = 0x80 | 126; f[h++] = len >> 8; f[h++] = len & 0xff; }
-    uint8_t mask[4] = { 0x12, 0x34, 0x56, 0x78 };
-    memcpy(f + h, mask, 4); h += 4;
-    for (size_t i = 0; i < len; i++) f[h + i] = ((const uint8_t *)data)[i] ^ mask[i % 4];
-    ck_assert_int_eq(write(fd, f, h + len), (ssize_t)(h + len));
-}
-
 static int ws_connect(const char *key, int rcvbuf)
 {
-    int fd = tcp_connect(ws_port, rcvbuf);
-    const char *req = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
-    char buf[1024];
-    size_t n = 0;
-    while (n < 4 || memcmp(buf + n - 4, "\r\n\r\n", 4) != 0) {
-        ck_assert_int_eq(read_full(fd, buf + n, 1, 2000), 0);
-        n++;
-    }
-    buf[n] = 0;
-    ck_assert_ptr_nonnull(strstr(buf, "101"));
-    ck_assert_ptr_nonnull(strstr(buf, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
-    if (key) ws_send(fd, 1, key, strlen(key));
-    return fd;
-}
-
-/* Read one frame; returns opcode or -1 on timeout/EOF. */
-static int ws_recv(int fd, char *out, size_t cap, size_t *len, int timeout_ms)
-{
-    uint8_t h[2];
-    if (read_full(fd, h, 2, timeout_ms) < 0) return -1;
-    uint64_t n = h[1] & 0x7f;
-    if (n == 126) { uint8_t e[2]; read_full(fd, e, 2, timeout_ms); n = (e[0] << 8) | e[1]; }
-    else if (n == 127) { uint8_t e[8]; read_full(fd, e, 8, timeout_ms); n = 0; for (int i = 0; i < 8; i++) n = (n << 8) | e[i]; }
-    ck_assert_uint_lt(n, cap);
-    if (n && read_full(fd, out, n, timeout_ms) < 0) return -1;
-    out[n] = 0;
-    *len = n;
-    return h[0] & 0x0f;
+    return ws_open(ws_port, key, rcvbuf);
 }
 
 /* Next text frame, answering pings (like a browser) when pong is set. */
