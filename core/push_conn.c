@@ -35,8 +35,10 @@ static const char R_OK[] = "ok\n", R_QUEUED[] = "queued\n", R_FAIL[] = "fail\n";
  * one loop pass carries many pushes per key (and each WebSocket gets one
  * write for several messages). */
 #define PUSH_READS 16
-/* An output buffer over this is given back once it is empty. */
-#define OUT_KEEP 4096
+/* An output buffer over this is given back once it is empty. Large enough
+ * that a pipelining backend's replies to one read (7 bytes x a few
+ * thousand lines) do not regrow it from 256 bytes on every read. */
+#define OUT_KEEP (64 * 1024)
 
 static void stop_reading(wsp_pushconn *p)
 {
