@@ -42,13 +42,8 @@ static void start_server(const char *name, ...)
     failalloc_only_source(FA_CORE | FA_LIBEVENT);
     failalloc_only(NULL, NULL);
     wsp_config cfg;
-    wsp_config_init(&cfg);
+    test_config_base(&cfg);
     char err[256];
-    ck_assert_int_eq(wsp_config_set(&cfg, "ws_listen", "127.0.0.1:0", err, sizeof err), 0);
-    ck_assert_int_eq(wsp_config_set(&cfg, "push_listen", "127.0.0.1:0", err, sizeof err), 0);
-    ck_assert_int_eq(wsp_config_set(&cfg, "store", "memory", err, sizeof err), 0);
-    ck_assert_int_eq(wsp_config_set(&cfg, "log_file", "", err, sizeof err), 0);
-    ck_assert_int_eq(wsp_config_set(&cfg, "close_log_file", "", err, sizeof err), 0);
     ck_assert_int_eq(wsp_config_set(&cfg, "heartbeat_timeout", "60", err, sizeof err), 0);
     va_list ap;
     va_start(ap, name);
@@ -57,13 +52,7 @@ static void start_server(const char *name, ...)
         ck_assert_msg(wsp_config_set(&cfg, n, v, err, sizeof err) == 0, "%s: %s", n, err);
     }
     va_end(ap);
-    srv = wsp_server_new(&cfg);
-    wsp_config_free(&cfg);
-    ck_assert_ptr_nonnull(srv);
-    int rc = wsp_server_start(srv, err, sizeof err);
-    ck_assert_msg(rc == 0, "start: %s", err);
-    ws_port = wsp_server_ws_port(srv);
-    push_port = wsp_server_push_port(srv);
+    srv = test_server_start(&cfg, &ws_port, &push_port);
 }
 
 static void stop_server(void)

@@ -32,22 +32,11 @@ static void start_server2(const char *n1, const char *v1, const char *n2, const 
 {
     const char *extra_name = n1, *extra_val = v1;
     wsp_config cfg;
-    wsp_config_init(&cfg);
+    test_config_base(&cfg);
     char err[256];
-    ck_assert_int_eq(wsp_config_set(&cfg, "ws_listen", "127.0.0.1:0", err, sizeof err), 0);
-    ck_assert_int_eq(wsp_config_set(&cfg, "push_listen", "127.0.0.1:0", err, sizeof err), 0);
-    ck_assert_int_eq(wsp_config_set(&cfg, "store", "memory", err, sizeof err), 0);
-    ck_assert_int_eq(wsp_config_set(&cfg, "log_file", "", err, sizeof err), 0);
-    ck_assert_int_eq(wsp_config_set(&cfg, "close_log_file", "", err, sizeof err), 0);
     if (extra_name) ck_assert_int_eq(wsp_config_set(&cfg, extra_name, extra_val, err, sizeof err), 0);
     if (n2) ck_assert_int_eq(wsp_config_set(&cfg, n2, v2, err, sizeof err), 0);
-    srv = wsp_server_new(&cfg);
-    wsp_config_free(&cfg);
-    ck_assert_ptr_nonnull(srv);
-    int rc = wsp_server_start(srv, err, sizeof err);
-    ck_assert_msg(rc == 0, "start: %s", err);
-    ws_port = wsp_server_ws_port(srv);
-    push_port = wsp_server_push_port(srv);
+    srv = test_server_start(&cfg, &ws_port, &push_port);
 }
 
 static void stop_server(void)

@@ -2,7 +2,8 @@
  * wsclient.h - the raw TCP and WebSocket client the loop-level C tests
  * (test_server.c, test_oom.c) talk to the server with: real sockets, a
  * masked client frame, one frame read at a time. Each test file keeps its
- * own policy on top (answer Pings or not, what a reply looks like).
+ * own policy on top (answer Pings or not, what a reply looks like). Also
+ * the server configuration they start from.
  */
 #ifndef WSP_TEST_WSCLIENT_H
 #define WSP_TEST_WSCLIENT_H
@@ -15,6 +16,35 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <check.h>
+
+#include "wsp.h"
+
+/* The loop-level tests' server: both ports on 127.0.0.1, chosen by the
+ * kernel; the memory store; no log files. Options after this override. */
+static inline void test_config_base(wsp_config *cfg)
+{
+    char err[256];
+    wsp_config_init(cfg);
+    ck_assert_int_eq(wsp_config_set(cfg, "ws_listen", "127.0.0.1:0", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(cfg, "push_listen", "127.0.0.1:0", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(cfg, "store", "memory", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(cfg, "log_file", "", err, sizeof err), 0);
+    ck_assert_int_eq(wsp_config_set(cfg, "close_log_file", "", err, sizeof err), 0);
+}
+
+/* A started server from cfg (freed here), and its two ports. */
+static inline wsp_server *test_server_start(wsp_config *cfg, int *ws_port, int *push_port)
+{
+    char err[256];
+    wsp_server *srv = wsp_server_new(cfg);
+    wsp_config_free(cfg);
+    ck_assert_ptr_nonnull(srv);
+    int rc = wsp_server_start(srv, err, sizeof err);
+    ck_assert_msg(rc == 0, "start: %s", err);
+    *ws_port = wsp_server_ws_port(srv);
+    *push_port = wsp_server_push_port(srv);
+    return srv;
+}
 
 /* A TCP connection to 127.0.0.1:port; rcvbuf > 0 shrinks its receive buffer. */
 static inline int tcp_connect(int port, int rcvbuf)
