@@ -796,7 +796,7 @@ void wsp_ws_flush_all(wsp_server *srv)
         if (c->state == WS_OPEN && c->ping_due
             && ((c->written_upto > c->pinged_upto && c->pinged_upto <= c->confirmed_upto)
                 || c->ping_due == 2)) {
-            if (c->ping_due == 2 || wsp_now_ms(srv) - c->last_ping_ms >= ping_iv(c))
+            if (c->ping_due == 2 || now - c->last_ping_ms >= ping_iv(c))
                 send_ping(c);
             else
                 defer_ping(c);
