@@ -41,6 +41,12 @@ PHP_ARG_WITH([wspush-redis],
   [AS_HELP_STRING([--without-wspush-redis],
     [Build WsPush without the Redis store (cluster mode); by default it is built when hiredis is found, and --with-wspush-redis makes a missing hiredis an error])],
   [auto], [no])
+dnl io_uring (liburing): a loop pass's socket writes in one system call.
+PHP_ARG_WITH([wspush-uring],
+  [whether WsPush batches its socket writes with io_uring],
+  [AS_HELP_STRING([--without-wspush-uring],
+    [Build WsPush without io_uring (every socket write is its own send()); by default it is used when liburing is found, and --with-wspush-uring makes a missing liburing an error])],
+  [auto], [no])
 
 if test "$PHP_WSPUSH" != "no"; then
   PKG_PROG_PKG_CONFIG
@@ -127,6 +133,23 @@ if test "$PHP_WSPUSH" != "no"; then
       AC_MSG_ERROR([--with-wspush-redis: hiredis not found by pkg-config (Debian: apt-get install libhiredis-dev)])
     else
       AC_MSG_RESULT([no: building without the Redis store])
+    fi
+  fi
+  dnl io_uring (core/send_batch.c): used when liburing is found unless
+  dnl --without-wspush-uring; at run time a kernel that refuses io_uring
+  dnl gets plain send()s (logged at start).
+  if test "$PHP_WSPUSH_URING" != "no"; then
+    AC_MSG_CHECKING([for liburing (batched socket writes)])
+    if $PKG_CONFIG --exists liburing; then
+      AC_MSG_RESULT([found $($PKG_CONFIG --modversion liburing)])
+      WSP_PKGS="$WSP_PKGS liburing"
+      WSP_FEATURE_CFLAGS="$WSP_FEATURE_CFLAGS -DWSP_HAVE_URING"
+      wsp_features="$wsp_features io_uring"
+    elif test "$PHP_WSPUSH_URING" = "yes"; then
+      AC_MSG_RESULT([no])
+      AC_MSG_ERROR([--with-wspush-uring: liburing not found by pkg-config (Debian: apt-get install liburing-dev)])
+    else
+      AC_MSG_RESULT([no: every socket write is its own send()])
     fi
   fi
   WSP_CFLAGS=`$PKG_CONFIG --cflags $WSP_PKGS`

@@ -66,6 +66,11 @@ static PHP_MSHUTDOWN_FUNCTION(wspush)
 #else
 # define WSPUSH_FEATURE_TLS 0
 #endif
+#ifdef WSP_HAVE_URING
+# define WSPUSH_FEATURE_URING 1
+#else
+# define WSPUSH_FEATURE_URING 0
+#endif
 
 static const struct {
     const char *name;
@@ -74,6 +79,7 @@ static const struct {
 } wspush_features[] = {
     { "Redis store (store = redis://)", WSPUSH_FEATURE_REDIS, "--with-wspush-redis; Debian: libhiredis-dev" },
     { "TLS listener (wss://)", WSPUSH_FEATURE_TLS, "--enable-wspush-tls; Debian: libssl-dev" },
+    { "Batched socket writes (io_uring)", WSPUSH_FEATURE_URING, "--with-wspush-uring; Debian: liburing-dev" },
 };
 
 static PHP_MINFO_FUNCTION(wspush)

@@ -15,6 +15,7 @@ BUILD_PKGS=(
   libssl-dev          # libcrypto: SHA-1, HMAC-SHA256 (core); libssl: wss:// (--disable-wspush-tls to drop)
   liblmdb-dev         # the embedded durable store (core)
   libhiredis-dev      # the Redis store, cluster mode (core/cluster.c; optional at build time)
+  liburing-dev        # io_uring: a loop pass's socket writes in one system call (core/send_batch.c; optional at build time)
   redis-server        # a private Redis for the cluster tests (scripts/redis-test.sh)
   pkg-config
   build-essential
