@@ -42,6 +42,7 @@ typedef enum wsp_opt_kind {
     WSP_OPT_BOOL,       /* 1/0, true/false, yes/no, on/off */
     WSP_OPT_LOGFMT,     /* text | json */
     WSP_OPT_LISTEN_OFF, /* HOST:PORT, "" disables */
+    WSP_OPT_URING,      /* auto | on | off */
 } wsp_opt_kind;
 
 typedef struct wsp_opt {
@@ -83,6 +84,7 @@ static const wsp_opt wsp_opts[] = {
     WSP_OPT(drain_seconds, WSP_OPT_SECONDS),
     WSP_OPT(log_format, WSP_OPT_LOGFMT),
     WSP_OPT(metrics_listen, WSP_OPT_LISTEN_OFF),
+    WSP_OPT(io_uring, WSP_OPT_URING),
 };
 #undef WSP_OPT
 #define WSP_NOPTS (sizeof(wsp_opts) / sizeof(wsp_opts[0]))
@@ -506,6 +508,17 @@ int wsp_config_set(wsp_config *cfg, const char *name, const char *value,
             return WSP_ERR_OPTION;
         }
         cfg->fsync = (wsp_fsync_policy)f;
+        return WSP_OK;
+    }
+    case WSP_OPT_URING: {
+        static const char *const modes[] = { [WSP_URING_AUTO] = "auto", [WSP_URING_ON] = "on",
+                                             [WSP_URING_OFF] = "off" };
+        int m = wsp_parse_enum(value, modes, 3);
+        if (m < 0) {
+            wsp_errf(errbuf, errlen, "%s: expected auto, on or off, got \"%s\"", o->name, value);
+            return WSP_ERR_OPTION;
+        }
+        cfg->io_uring = (wsp_uring_mode)m;
         return WSP_OK;
     }
     case WSP_OPT_LOGFMT:

@@ -94,6 +94,7 @@ static void forget(wsp_server *srv)
     wsp_pushconn *p;
     LIST_FOREACH(p, &srv->push.conns, link) close_fd(p->fd);
     close_fd(srv->durable_fd);
+    if (srv->sendq) close_fd(wsp_send_batch_fd(srv->sendq));   /* the io_uring */
     if (srv->store && srv->store_ops->forked) srv->store_ops->forked(srv->store);
     srv->fork.forked = 1;
     srv->running = 0;

@@ -91,6 +91,10 @@ static const wsp_metric_row wsp_metric_rows[] = {
         "Open connections confirmed at TCP level (they never answer Pings)"),
     ROW("wspush_log_lines_dropped_total", "", M_COUNTER, M_U64, log_dropped,
         "Log lines lost: writer queue over its cap, or a failed write"),
+    ROW("wspush_socket_writes_total", "", M_COUNTER, M_U64, socket_writes,
+        "Socket writes of the flush pass (push replies, WebSocket output)"),
+    ROW("wspush_socket_write_calls_total", "", M_COUNTER, M_U64, write_calls,
+        "System calls those writes took (one per batch with io_uring)"),
     ROW("wspush_log_reopens_total", "", M_COUNTER, M_U64, log_reopens,
         "Log file reopens (SIGUSR1, SIGHUP)"),
     ROW("wspush_poll_events_dropped_total", "", M_COUNTER, M_U64, events_dropped,
@@ -227,6 +231,13 @@ void wsp_stats_collect(wsp_server *srv, wsp_stats *s)
     s->oldest_age = oldest ? (wsp_now_ms(srv) - oldest->push_ms) / 1000.0 : 0;
     if (s->oldest_age < 0) s->oldest_age = 0;
     s->fallback_connections = srv->ws.nfallback;
+    if (srv->sendq) {
+        unsigned long long calls, sends;
+        wsp_send_batch_counts(srv->sendq, &calls, &sends);
+        s->write_calls = calls;
+        s->socket_writes = sends;
+        s->io_uring = wsp_send_batch_uring(srv->sendq);
+    }
     s->log_dropped = wsp_log_dropped(srv->log);
     pthread_mutex_lock(&srv->evq.ev_mu);
     s->events_dropped = srv->evq.ev_dropped;

@@ -73,6 +73,7 @@ static int part_room(wsp_pushconn *p, size_t n)
 static void push_free(wsp_pushconn *p)
 {
     LIST_REMOVE(p, link);
+    if (p->send_queued) STAILQ_REMOVE(&p->srv->push.to_send, p, wsp_pushconn, send_link);
     event_del(&p->rev);
     event_del(&p->wev);
     evutil_closesocket(p->fd);
@@ -125,25 +126,66 @@ static int out_add(wsp_pushconn *p, const char *t, size_t n)
     return 0;
 }
 
-/* Send the unsent replies; after a short send the write event finishes
- * the job. -1: the connection is broken (nobody is left to answer). */
-static int out_flush(wsp_pushconn *p)
+/* What a send of the unsent replies did (res: bytes, or -errno); after a
+ * short send the write event finishes the job. -1: the connection is
+ * broken (nobody is left to answer). */
+static int out_sent(wsp_pushconn *p, ssize_t res)
 {
-    while (p->out_off < p->out_len) {
-        ssize_t w = send(p->fd, p->out + p->out_off, p->out_len - p->out_off,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
-            if (!p->writing && event_add(&p->wev, NULL) == 0) p->writing = 1;
-            return 0;
-        }
-        p->out_off += (size_t)w;
+    if (res < 0 && res != -EAGAIN && res != -EWOULDBLOCK && res != -EINTR) return -1;
+    if (res > 0) p->out_off += (size_t)res;
+    if (p->out_off < p->out_len) {
+        if (!p->writing && event_add(&p->wev, NULL) == 0) p->writing = 1;
+        return 0;
     }
     p->out_off = p->out_len = 0;
     if (p->out_cap > OUT_KEEP) { free(p->out); p->out = NULL; p->out_cap = 0; }
     if (p->writing) { event_del(&p->wev); p->writing = 0; }
     return 0;
+}
+
+/* Send now (the write event: the socket has room again). */
+static int out_flush(wsp_pushconn *p)
+{
+    for (;;) {
+        ssize_t w = send(p->fd, p->out + p->out_off, p->out_len - p->out_off,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && errno == EINTR) continue;
+        if (out_sent(p, w < 0 ? -errno : w) < 0) return -1;
+        if (w <= 0 || p->out_off == 0) return 0;   /* would block, or all sent */
+    }
+}
+
+/* The replies leave with the pass's other writes, in one system call
+ * (send_batch.h): queued here, handed to the batch by the flush pass. */
+static void queue_send(wsp_pushconn *p)
+{
+    if (p->send_queued) return;
+    p->send_queued = 1;
+    STAILQ_INSERT_TAIL(&p->srv->push.to_send, p, send_link);
+    wsp_schedule_flush(p->srv);
+}
+
+static int release(wsp_pushconn *p, uint64_t durable);
+
+static void push_sent(void *arg, ssize_t res)
+{
+    wsp_pushconn *p = arg;
+    if (out_sent(p, res) < 0) { push_free(p); return; }
+    release(p, durable_now(p->srv));   /* replies that waited for memory; a close due */
+}
+
+/* At the flush pass: every queued connection's replies into the batch (its
+ * out buffer is not touched again until the batch has run). */
+void wsp_push_queue_sends(wsp_server *srv)
+{
+    wsp_pushconn *p;
+    while ((p = STAILQ_FIRST(&srv->push.to_send)) != NULL) {
+        STAILQ_REMOVE_HEAD(&srv->push.to_send, send_link);
+        p->send_queued = 0;
+        if (!out_len(p) || p->writing) continue;   /* the write event has it */
+        struct iovec iov = { p->out + p->out_off, out_len(p) };
+        wsp_send_batch_add(srv->sendq, p->fd, &iov, 1, push_sent, p);
+    }
 }
 
 /* Room for one more waiting reply. Checked before a line is handled, so a
@@ -179,15 +221,15 @@ static void reply(wsp_pushconn *p, uint64_t ticket, const char *text, wsp_pendin
     p->pend_len++;
 }
 
-/* Send what is due, then close once no more input will be handled and
- * every reply went out. Returns 1 when p was freed. */
+/* Queue what is due for sending, or close once no more input will be
+ * handled and every reply went out. Returns 1 when p was freed. */
 static int settle(wsp_pushconn *p)
 {
-    if (out_len(p) && out_flush(p) < 0) {
-        push_free(p);   /* reset or write error: nobody is left to answer */
-        return 1;
+    if (out_len(p)) {
+        if (!p->writing) queue_send(p);
+        return 0;
     }
-    if ((p->eof || p->closing) && !p->paused && p->pend_len == 0 && out_len(p) == 0) {
+    if ((p->eof || p->closing) && !p->paused && p->pend_len == 0) {
         push_free(p);
         return 1;
     }
@@ -484,8 +526,9 @@ static void push_read_cb(evutil_socket_t fd, short what, void *arg)
         if ((size_t)n < cap - have) break;   /* the socket had no more */
     }
     if (p->eof && !p->paused) part_reset(p);   /* an unterminated rest is no line */
-    /* Replies leave now, not on the next loop pass: the backend pipelines,
-     * and an earlier reply lets its next lines arrive sooner. */
+    /* Replies leave in this loop pass (its flush), not the next: the
+     * backend pipelines, and an earlier reply lets its next lines arrive
+     * sooner. */
     settle(p);
 }
 

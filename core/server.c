@@ -31,6 +31,7 @@
 
 #define EVENT_QUEUE_MAX 65536   /* events kept for poll(); beyond, dropped and counted */
 #define READ_BUF_SIZE   65536
+#define SEND_BATCH_MAX  256     /* sends per system call at the flush pass */
 
 
 int64_t wsp_now_ms(wsp_server *srv)
@@ -564,6 +565,8 @@ static void teardown(wsp_server *srv)
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
         if (*evs[i]) { event_free(*evs[i]); *evs[i] = NULL; }
     if (srv->durable_fd >= 0) { close(srv->durable_fd); srv->durable_fd = -1; }
+    wsp_send_batch_free(srv->sendq);
+    srv->sendq = NULL;
     wsp_keytab_free(srv);
     wsp_tls_ctx_free(srv->tls_ctx);
     srv->tls_ctx = NULL;
@@ -594,6 +597,7 @@ static void reset_loop_state(wsp_server *srv)
     SLIST_INIT(&srv->ws.free_conns);
     LIST_INIT(&srv->ws.all_conns);
     LIST_INIT(&srv->push.conns);
+    STAILQ_INIT(&srv->push.to_send);
     srv->ws.nconns = srv->ws.nbound = srv->ws.nfallback = 0;
     int events_off = atomic_load(&srv->ops.events_off);   /* the caller's choice */
     memset(&srv->ops, 0, sizeof(srv->ops));
@@ -650,6 +654,20 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
         rc = WSP_ERR_STORE;
         goto fail;
     }
+    char sq_why[128];
+    srv->sendq = wsp_send_batch_new(SEND_BATCH_MAX, srv->cfg.io_uring != WSP_URING_OFF,
+                                    sq_why, sizeof(sq_why));
+    if (!srv->sendq) goto fail;
+    if (!wsp_send_batch_uring(srv->sendq)) {
+        if (srv->cfg.io_uring == WSP_URING_ON) {
+            wsp_errf(errbuf, errlen, "io_uring=on: %s", sq_why);
+            rc = WSP_ERR_OPTION;
+            goto fail;
+        }
+        if (srv->cfg.io_uring == WSP_URING_AUTO)
+            wsp_log_msg(srv->log, WSP_LOG_INFO, "start",
+                        "socket writes: one send() each (%s)", sq_why);
+    }
     srv->cmdq.cmd_ev = event_new(srv->base, -1, 0, cmd_cb, srv);
     srv->flush_ev = event_new(srv->base, -1, 0, flush_cb, srv);
     srv->stop_ev = event_new(srv->base, -1, 0, stop_cb, srv);
@@ -684,8 +702,9 @@ int wsp_server_start(wsp_server *srv, char *errbuf, size_t errlen)
     wsp_addr_split(srv->cfg.ws_listen, wh, sizeof(wh), &unused_port, NULL, 0);
     wsp_addr_split(srv->cfg.push_listen, ph, sizeof(ph), &unused_port, NULL, 0);
     wsp_log_msg(srv->log, WSP_LOG_INFO, "start",
-                "ws=%s:%d push=%s:%d store=%s held=%llu", wh, srv->ws_port, ph,
-                srv->push_port, srv->cfg.store, (unsigned long long)srv->ob.outbox_depth);
+                "ws=%s:%d push=%s:%d store=%s held=%llu writes=%s", wh, srv->ws_port, ph,
+                srv->push_port, srv->cfg.store, (unsigned long long)srv->ob.outbox_depth,
+                wsp_send_batch_uring(srv->sendq) ? "io_uring" : "send");
     if (pthread_create(&srv->thread, NULL, loop_main, srv) != 0) {
         wsp_errf(errbuf, errlen, "cannot start the loop thread: %s", strerror(errno));
         rc = WSP_ERR_THREAD;

@@ -16,6 +16,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "send_batch.h"
 #include "wsp.h"
 #include "keys_canon.h"
 #include "log.h"
@@ -124,6 +125,7 @@ struct wsp_wsconn {
     uint8_t  linger_close;           /* closed with 4001: wait for the client's EOF (after_write) */
     uint8_t  linger_read;            /* closing: after our Close, read (and drop) until EOF */
     uint8_t  idle_listed;            /* on ws.idle */
+    uint8_t  sending;                /* its output is in srv->sendq: not to be touched */
     TAILQ_ENTRY(wsp_wsconn) idle_link;   /* ws.idle: least recently active first */
     int64_t  last_active_ms;
     int64_t  close_deadline_ms;
@@ -185,7 +187,9 @@ struct wsp_pushconn {
     char  *part; size_t part_len, part_cap;
     /* reply bytes not sent yet */
     char  *out; size_t out_off, out_len, out_cap;
+    uint8_t send_queued;  /* on push.to_send: its replies go in this pass's send batch */
     LIST_ENTRY(wsp_pushconn) link;   /* push.conns */
+    STAILQ_ENTRY(wsp_pushconn) send_link;   /* push.to_send, while send_queued */
 };
 
 /* Admission state (accept.c): per-address counts, descriptor room. */
@@ -234,6 +238,10 @@ struct wsp_server {
     int ws_port, push_port;
     struct event *flush_ev, *sweep_ev, *stop_ev;
     int flush_scheduled;
+    /* the flush pass's socket writes, in one system call where io_uring
+     * allows (send_batch.h); created by start(), used by ws_conn.c and
+     * push_conn.c at the flush pass */
+    struct wsp_send_batch *sendq;
     int stopping;                     /* 1 draining, 2 closing/flushing, 3 done */
     int stop_requested;               /* under cmdq.cmd_mu */
     int64_t drain_deadline_ms;
@@ -302,6 +310,7 @@ struct wsp_server {
     struct {
         LIST_HEAD(, wsp_pushconn) conns;
         char *rbuf;                   /* shared read buffer (push_conn.c) */
+        STAILQ_HEAD(, wsp_pushconn) to_send;   /* replies to send at the flush pass */
         const struct timeval *idle_tv;   /* push_idle_timeout, a common timeout */
     } push;
 
@@ -375,6 +384,7 @@ int  wsp_ws_key_ok(wsp_wsconn *c, const wsp_key *key);
 /* push_conn.c */
 void wsp_push_accept(wsp_server *srv, evutil_socket_t fd);
 void wsp_push_release_replies(wsp_server *srv);
+void wsp_push_queue_sends(wsp_server *srv);   /* flush pass: replies into srv->sendq */
 void wsp_push_close_all(wsp_server *srv);      /* at teardown, after the store closed */
 /* Graceful stop: read no more push lines (those read are still answered). */
 void wsp_push_stop_reading(wsp_server *srv);

@@ -590,6 +590,20 @@ static void ws_read(evutil_socket_t fd, void *arg)
     track_message(c);
 }
 
+/* After a write: the idle clock of a paused connection, the events it
+ * needs now, and no output buffer kept when there is nothing to send. */
+static void wrote_out(wsp_wsconn *c, int wrote)
+{
+    /* A paused connection's frames are not read, so they cannot refresh
+     * its idle timer: its reading our output does instead. One that reads
+     * nothing times out (heartbeat_timeout) and is closed. */
+    if (wrote && c->rd_paused && c->state == WS_OPEN) idle_touch(c);
+    short want = c->state == WS_OPEN && read_wanted(c) ? EV_READ : 0;
+    if (out_len(c) > 0 || c->tls_rw) want |= EV_WRITE;
+    else if (c->out) { evbuffer_free(c->out); c->out = NULL; }
+    set_events(c, want);
+}
+
 /* Write what is buffered; returns -1 when the connection broke. */
 static int flush_out(wsp_wsconn *c)
 {
@@ -603,15 +617,43 @@ static int flush_out(wsp_wsconn *c)
         if (n == 0) break;
         wrote = 1;
     }
-    /* A paused connection's frames are not read, so they cannot refresh
-     * its idle timer: its reading our output does instead. One that reads
-     * nothing times out (heartbeat_timeout) and is closed. */
-    if (wrote && c->rd_paused && c->state == WS_OPEN) idle_touch(c);
-    short want = c->state == WS_OPEN && read_wanted(c) ? EV_READ : 0;
-    if (out_len(c) > 0 || c->tls_rw) want |= EV_WRITE;
-    else if (c->out) { evbuffer_free(c->out); c->out = NULL; }
-    set_events(c, want);
+    wrote_out(c, wrote);
     return 0;
+}
+
+static void after_write(wsp_wsconn *c);
+
+/* What the flush pass's batched send of c's output did (send_batch.h). */
+static void ws_sent(void *arg, ssize_t res)
+{
+    wsp_wsconn *c = arg;
+    c->sending = 0;
+    if (c->state == WS_DEAD) return;   /* queued to free meanwhile */
+    if (res < 0 && res != -EAGAIN && res != -EWOULDBLOCK && res != -EINTR) {
+        if (c->state == WS_CLOSING) queue_free(c);
+        else wsp_ws_close(c, 0, "write error");
+        return;
+    }
+    if (res > 0) evbuffer_drain(c->out, (size_t)res);
+    wrote_out(c, res > 0);   /* what is left waits for the write event */
+    after_write(c);
+}
+
+/* A plain connection's output into the pass's send batch: the frames are
+ * sent from where they lie in c->out, which nothing touches until the
+ * batch has run (c->sending). */
+static void queue_out(wsp_wsconn *c)
+{
+    struct evbuffer_iovec v[WSP_SEND_BATCH_IOV];
+    struct iovec iov[WSP_SEND_BATCH_IOV];
+    int n = evbuffer_peek(c->out, -1, NULL, v, WSP_SEND_BATCH_IOV);
+    if (n > WSP_SEND_BATCH_IOV) n = WSP_SEND_BATCH_IOV;   /* the rest goes next time */
+    for (int i = 0; i < n; i++) {
+        iov[i].iov_base = v[i].iov_base;
+        iov[i].iov_len = v[i].iov_len;
+    }
+    c->sending = 1;
+    wsp_send_batch_add(c->srv->sendq, c->fd, iov, n, ws_sent, c);
 }
 
 /* Closing a socket whose receive queue holds unread bytes sends a reset,
@@ -776,33 +818,47 @@ void wsp_ws_flush_all(wsp_server *srv)
     int busy = srv->ws.ndirty + srv->ws.nheld >= BUSY_PASS_CONNS;
     int64_t now = wsp_now_ms(srv);
     srv->ws.ndirty = srv->ws.nheld = 0;
-    /* Taken from the head one at a time: connections marked dirty by this
-     * pass (closes, replays) are appended and written in it too. */
-    while ((c = STAILQ_FIRST(&srv->ws.dirty)) != NULL) {
-        STAILQ_REMOVE_HEAD(&srv->ws.dirty, dirty_link);
-        if (busy && c->state == WS_OPEN && out_len(c) > 0 && out_len(c) < HOLD_BYTES
-            && (!c->held || now - c->held_since_ms < HOLD_MS)) {
-            if (!c->held) c->held_since_ms = now;
-            c->held = 1;                    /* stays dirty, on the held list */
-            STAILQ_INSERT_TAIL(&srv->ws.held, c, held_link);
-            srv->ws.nheld++;
-            continue;
-        }
-        c->held = 0;
-        c->dirty = 0;
-        /* One Ping outstanding at a time: the next goes when its Pong comes
-         * back (on_pong), which halves Pong traffic under load at no cost
-         * to delivery. ping_due 2: a re-ping of unconfirmed output. */
-        if (c->state == WS_OPEN && c->ping_due
-            && ((c->written_upto > c->pinged_upto && c->pinged_upto <= c->confirmed_upto)
-                || c->ping_due == 2)) {
-            if (c->ping_due == 2 || now - c->last_ping_ms >= ping_iv(c))
-                send_ping(c);
-            else
-                defer_ping(c);
-        }
-        c->ping_due = 0;
-        if (c->state != WS_DEAD) {
+    /* Rounds: the push replies and every dirty connection's output go into
+     * the send batch, which then runs (one system call with io_uring).
+     * What its callbacks mark dirty (replays, closes) is the next round's. */
+    for (;;) {
+        wsp_push_queue_sends(srv);   /* the replies first: the backend's next lines come sooner */
+        STAILQ_HEAD(, wsp_wsconn) again = STAILQ_HEAD_INITIALIZER(again);
+        /* Taken from the head one at a time: connections marked dirty by
+         * this pass (closes, replays) are appended and written in it too. */
+        while ((c = STAILQ_FIRST(&srv->ws.dirty)) != NULL) {
+            STAILQ_REMOVE_HEAD(&srv->ws.dirty, dirty_link);
+            if (c->sending) {   /* in the batch already: its new output waits a round */
+                STAILQ_INSERT_TAIL(&again, c, dirty_link);
+                continue;
+            }
+            if (busy && c->state == WS_OPEN && out_len(c) > 0 && out_len(c) < HOLD_BYTES
+                && (!c->held || now - c->held_since_ms < HOLD_MS)) {
+                if (!c->held) c->held_since_ms = now;
+                c->held = 1;                    /* stays dirty, on the held list */
+                STAILQ_INSERT_TAIL(&srv->ws.held, c, held_link);
+                srv->ws.nheld++;
+                continue;
+            }
+            c->held = 0;
+            c->dirty = 0;
+            /* One Ping outstanding at a time: the next goes when its Pong comes
+             * back (on_pong), which halves Pong traffic under load at no cost
+             * to delivery. ping_due 2: a re-ping of unconfirmed output. */
+            if (c->state == WS_OPEN && c->ping_due
+                && ((c->written_upto > c->pinged_upto && c->pinged_upto <= c->confirmed_upto)
+                    || c->ping_due == 2)) {
+                if (c->ping_due == 2 || now - c->last_ping_ms >= ping_iv(c))
+                    send_ping(c);
+                else
+                    defer_ping(c);
+            }
+            c->ping_due = 0;
+            if (c->state == WS_DEAD) continue;
+            if (!c->ssl && !c->linger_read && out_len(c) > 0 && !(c->ev_flags & EV_WRITE)) {
+                queue_out(c);   /* written when the batch runs */
+                continue;
+            }
             if (flush_out(c) < 0) {
                 if (c->state == WS_CLOSING) queue_free(c);
                 else wsp_ws_close(c, 0, "write error");
@@ -810,6 +866,9 @@ void wsp_ws_flush_all(wsp_server *srv)
                 after_write(c);
             }
         }
+        STAILQ_CONCAT(&srv->ws.dirty, &again);
+        if (wsp_send_batch_len(srv->sendq) == 0) break;
+        wsp_send_batch_run(srv->sendq);
     }
     if (!STAILQ_EMPTY(&srv->ws.held) && !event_pending(srv->ws.held_ev, EV_TIMEOUT, NULL)) {
         struct timeval tv = { 0, 200 };

@@ -53,6 +53,13 @@ typedef enum wsp_log_format {
     WSP_LOG_JSON,          /* one JSON object per line (docs/logs.md) */
 } wsp_log_format;
 
+/* io_uring for the flush pass's socket writes (send_batch.h): auto uses it
+ * when the build and the kernel allow, on makes its absence a start error,
+ * off sends with plain send()s. */
+typedef enum wsp_uring_mode {
+    WSP_URING_AUTO = 0, WSP_URING_ON, WSP_URING_OFF
+} wsp_uring_mode;
+
 /* Options (README, "Options"). Strings are owned by the config (strdup'd by
  * wsp_config_set, freed by wsp_config_free). */
 typedef struct wsp_config {
@@ -89,6 +96,7 @@ typedef struct wsp_config {
     double  drain_seconds;      /* graceful stop on SIGTERM/SIGINT (Server::run), 5 */
     wsp_log_format log_format;  /* text */
     char   *metrics_listen;     /* "" = /metrics on the WS port, loopback peers only */
+    wsp_uring_mode io_uring;    /* auto: the flush pass's writes in one io_uring_enter() when it can */
 } wsp_config;
 
 /* Fill *cfg with the defaults. Strings are malloc'd (free with
@@ -217,6 +225,9 @@ typedef struct wsp_stats {
     uint64_t commit_buckets[WSP_COMMIT_NBUCKETS];    /* per bucket, not cumulative */
     double   loop_lag_seconds;  /* worst timer lateness over the last 10-20 s */
     uint64_t log_reopens;       /* SIGUSR1 / SIGHUP / wsp_server_reopen_logs */
+    uint64_t socket_writes;     /* socket writes made by the flush pass (replies, frames) */
+    uint64_t write_calls;       /* the system calls they took (fewer with io_uring) */
+    int      io_uring;          /* 1: the flush pass writes through io_uring */
     int      healthy;           /* 1 serving; 0 stopping or the store failing */
     int      stopping;
     int      store_failing;     /* the store's last commit failed */

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 846d248f6df863339d0f172aa79993904f37beda */
+ * Stub hash: 494d98c2f90acc222bc2fd02349ccadc928dbcdf */
 
 ZEND_BEGIN_ARG_INFO_EX(arginfo_class_WsPush_Server___construct, 0, 0, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")

@@ -465,6 +465,9 @@ ZEND_METHOD(WsPush_Server, stats)
     add_assoc_double(return_value, "commit_seconds_sum", st.commit_seconds_sum);
     add_assoc_double(return_value, "loop_lag_seconds", st.loop_lag_seconds);
     U64(log_reopens);
+    U64(socket_writes);
+    U64(write_calls);
+    add_assoc_bool(return_value, "io_uring", st.io_uring != 0);
     add_assoc_bool(return_value, "healthy", st.healthy != 0);
     add_assoc_bool(return_value, "stopping", st.stopping != 0);
     add_assoc_bool(return_value, "store_failing", st.store_failing != 0);

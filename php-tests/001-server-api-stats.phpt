@@ -16,11 +16,13 @@ $fields = ['connections', 'bound', 'keys', 'outbox_depth', 'outbox_bytes', 'olde
     'load_renumbered',
     'store_bytes', 'closed_handshake_timeout', 'closed_message_timeout', 'output_paused',
     'rejected_max_connections', 'rejected_per_ip', 'rejected_fd_limit', 'closed_push_idle',
+    'socket_writes', 'write_calls',
     'ws_port', 'push_port'];
 foreach ($fields as $f) {
     if (!array_key_exists($f, $st)) echo "missing $f\n";
     elseif (!is_int($st[$f]) && !is_float($st[$f])) echo "$f not a number\n";
 }
+if (!is_bool($st['io_uring'] ?? null)) echo "io_uring not a bool\n";
 var_dump($ws > 0 && $ws < 65536, $push > 0 && $push < 65536, $ws !== $push);
 var_dump($st['connections'], $st['outbox_depth'], $st['push_lines']);
 // both ports accept connections

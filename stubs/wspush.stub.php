@@ -76,6 +76,9 @@ final class Server
      *    clients to confirm what they were written
      *  - metrics_listen "": a separate listener for GET /metrics and
      *    /healthz (by default the WebSocket port serves them to loopback peers)
+     *  - io_uring "auto": a loop pass's socket writes in one io_uring_enter()
+     *    when the build and kernel allow ("on": else a start error; "off":
+     *    one send() each)
 
      * Limits against hostile or broken clients (each logged and counted):
      *  - handshake_timeout 5: seconds from accept to a complete upgrade
@@ -200,6 +203,8 @@ final class Server
      * hostile-client limits: closed_handshake_timeout,
      * closed_message_timeout, output_paused, rejected_max_connections,
      * rejected_per_ip, rejected_fd_limit, closed_push_idle;
+     * socket_writes and write_calls (the loop's batched writes and the
+     * system calls they took), io_uring (bool: writes go through io_uring);
      * healthy, stopping, store_failing (bool).
      *
      * @return array<string, int|float|bool|array> name => value

@@ -43,6 +43,7 @@ START_TEST(defaults)
     ck_assert_ptr_null(cfg.push_token);
     ck_assert_ptr_null(cfg.auth_secret);
     ck_assert_ptr_null(cfg.allowed_origins);
+    ck_assert_int_eq(cfg.io_uring, WSP_URING_AUTO);
 }
 END_TEST
 
@@ -109,7 +110,16 @@ START_TEST(every_option)
     ck_assert_int_eq(set("auth_secret", "k"), WSP_ERR_OPTION);   /* under 16 bytes */
     ck_assert_int_eq(set("auth_secret", "0123456789abcdef"), WSP_OK);
     ck_assert_int_eq(set("allowed_origins", "https://a.example"), WSP_OK);
+    ck_assert_int_eq(set("io_uring", "off"), WSP_OK);
+    ck_assert_int_eq(cfg.io_uring, WSP_URING_OFF);
+    ck_assert_int_eq(set("io_uring", "on"), WSP_OK);
+    ck_assert_int_eq(cfg.io_uring, WSP_URING_ON);
+    ck_assert_int_eq(set("io_uring", "auto"), WSP_OK);
+    ck_assert_int_eq(cfg.io_uring, WSP_URING_AUTO);
     ck_assert_str_eq(err, "");
+    ck_assert_int_eq(set("io_uring", "yes"), WSP_ERR_OPTION);
+    ck_assert_str_eq(err, "io_uring: expected auto, on or off, got \"yes\"");
+    ck_assert_int_eq(cfg.io_uring, WSP_URING_AUTO);   /* unchanged */
 }
 END_TEST
 

@@ -367,6 +367,70 @@ START_TEST(ping_interval_backs_off_under_a_stream)
 }
 END_TEST
 
+/* io_uring is there to be used: the build has liburing and the kernel does
+ * not refuse it (kernel.io_uring_disabled). */
+static int uring_expected(void)
+{
+#ifdef WSP_HAVE_URING
+    FILE *f = fopen("/proc/sys/kernel/io_uring_disabled", "r");
+    int disabled = 0;
+    if (f) { if (fscanf(f, "%d", &disabled) != 1) disabled = 0; fclose(f); }
+    return disabled == 0;
+#else
+    return 0;
+#endif
+}
+
+/* The flush pass's writes (issue 18): a round of pushes from 8 backends to 8
+ * live keys makes a reply and a frame each. With io_uring (_i 0, the
+ * default) a pass's writes leave in one system call; with io_uring=off
+ * (_i 1) each is its own send(). Every message arrives either way. */
+START_TEST(flush_pass_writes_in_one_call)
+{
+    start_server("io_uring", _i ? "off" : "auto");
+    enum { K = 8, ROUNDS = 20 };
+    int p[K], c[K];
+    char key[K][8], buf[256];
+    for (int k = 0; k < K; k++) {
+        snprintf(key[k], sizeof key[k], "%d", 31 + k);
+        p[k] = tcp_connect(push_port, 0);
+        c[k] = ws_connect(key[k], 0);
+        ck_assert_int_gt(recv_text(c[k], buf, sizeof buf, 1, 2000), 0);   /* the bind's reply */
+    }
+    wsp_stats s0 = stats();
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int k = 0; k < K; k++) {   /* all lines out first: they share passes */
+            char line[64];
+            int n = snprintf(line, sizeof line, "{\"uid\":\"%s\",\"r\":%d}\n", key[k], r);
+            write_all(p[k], line, (size_t)n);
+        }
+        for (int k = 0; k < K; k++) {
+            ck_assert_int_gt(read_line(p[k], buf, sizeof buf, 3000), 0);
+            ck_assert_str_eq(buf, "ok");
+            char want[64];
+            snprintf(want, sizeof want, "{\"uid\":\"%s\",\"r\":%d}", key[k], r);
+            ck_assert_int_gt(recv_text(c[k], buf, sizeof buf, 1, 3000), 0);
+            ck_assert_str_eq(buf, want);
+        }
+    }
+    wsp_stats s1 = stats();
+    unsigned long long writes = s1.socket_writes - s0.socket_writes;
+    unsigned long long calls = s1.write_calls - s0.write_calls;
+    ck_assert_msg(writes >= 2 * K * ROUNDS, "%llu writes", writes);
+    if (_i) {
+        ck_assert_int_eq(s1.io_uring, 0);
+        ck_assert_uint_eq(calls, writes);
+    } else if (uring_expected()) {
+        /* a pass carries at least a reply and its frame; Ping-only passes
+         * are few */
+        ck_assert_int_eq(s1.io_uring, 1);
+        ck_assert_msg(3 * calls <= 2 * writes, "%llu calls for %llu writes", calls, writes);
+    }
+    for (int k = 0; k < K; k++) { close(p[k]); close(c[k]); }
+    stop_server();
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("server");
@@ -381,6 +445,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, stop_with_unsent_output);
     tcase_add_test(tc, restart_same_server);
     tcase_add_test(tc, ping_interval_backs_off_under_a_stream);
+    tcase_add_loop_test(tc, flush_pass_writes_in_one_call, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
