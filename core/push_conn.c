@@ -72,6 +72,7 @@ static int part_room(wsp_pushconn *p, size_t n)
 
 static void push_free(wsp_pushconn *p)
 {
+    if (p->pend_len >= 2) p->srv->push.pipelining--;
     LIST_REMOVE(p, link);
     if (p->send_queued) STAILQ_REMOVE(&p->srv->push.to_send, p, wsp_pushconn, send_link);
     event_del(&p->rev);
@@ -90,6 +91,37 @@ static void push_free(wsp_pushconn *p)
 static uint64_t durable_now(wsp_server *srv)
 {
     return srv->durable_seen;
+}
+
+/* The store's pipelined hint (store.h): on as soon as a connection is owed
+ * two replies, off only after a whole sweep interval with none (a stream's
+ * owed replies dip at each commit). */
+static void hint_pipelined(wsp_server *srv, int on)
+{
+    if (srv->push.pipelined_hint == on) return;
+    srv->push.pipelined_hint = on;
+    if (srv->store && srv->store_ops->pipelined) srv->store_ops->pipelined(srv->store, on);
+}
+
+/* p->pend_len changed from before. */
+static void owed_changed(wsp_pushconn *p, size_t before)
+{
+    wsp_server *srv = p->srv;
+    int was = before >= 2, is = p->pend_len >= 2;
+    if (was == is) return;
+    if (is) {
+        srv->push.pipelining++;
+        srv->push.pipelined_seen = 1;
+        hint_pipelined(srv, 1);
+    } else {
+        srv->push.pipelining--;
+    }
+}
+
+void wsp_push_sweep(wsp_server *srv)
+{
+    if (srv->push.pipelining == 0 && !srv->push.pipelined_seen) hint_pipelined(srv, 0);
+    srv->push.pipelined_seen = srv->push.pipelining > 0;
 }
 
 static const char *reply_text(wsp_server *srv, const wsp_reply *r)
@@ -219,6 +251,7 @@ static void reply(wsp_pushconn *p, uint64_t ticket, const char *text, wsp_pendin
     }
     p->pending[(p->pend_head + p->pend_len) % p->pend_cap] = (wsp_reply){ ticket, text, pend };
     p->pend_len++;
+    owed_changed(p, p->pend_len - 1);
 }
 
 /* Queue what is due for sending, or close once no more input will be
@@ -458,6 +491,7 @@ static int release(wsp_pushconn *p, uint64_t durable)
         wsp_pending_put(r->pend);
         p->pend_head = (p->pend_head + 1) % p->pend_cap;
         p->pend_len--;
+        owed_changed(p, p->pend_len + 1);
     }
     if (p->paused && p->pend_len < p->pend_cap) return resume(p);   /* room again */
     return settle(p);
@@ -582,6 +616,7 @@ void wsp_push_close_all(wsp_server *srv)
         p->closing = 1;     /* no more input, and no resume in release() */
         p->paused = 0;
         stop_reading(p);
+        if (p->pend_len >= 2) srv->push.pipelining--;
         for (; p->pend_len; p->pend_len--) {
             wsp_reply *r = &p->pending[p->pend_head];
             int due = !(r->ticket && r->ticket > d) && !(r->pend && !r->pend->text);

@@ -377,6 +377,7 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
     /* A reply that found no memory for its bytes waits in its ring; with
      * no store answer and no send pending nothing else would retry it. */
     wsp_push_release_replies(srv);
+    wsp_push_sweep(srv);
     wsp_outbox_expire(srv);
     if (srv->stopping) stop_progress(srv);
 }
@@ -598,6 +599,8 @@ static void reset_loop_state(wsp_server *srv)
     LIST_INIT(&srv->ws.all_conns);
     LIST_INIT(&srv->push.conns);
     STAILQ_INIT(&srv->push.to_send);
+    srv->push.pipelining = 0;
+    srv->push.pipelined_hint = srv->push.pipelined_seen = 0;
     srv->ws.nconns = srv->ws.nbound = srv->ws.nfallback = 0;
     int events_off = atomic_load(&srv->ops.events_off);   /* the caller's choice */
     memset(&srv->ops, 0, sizeof(srv->ops));

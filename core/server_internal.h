@@ -311,6 +311,11 @@ struct wsp_server {
         LIST_HEAD(, wsp_pushconn) conns;
         char *rbuf;                   /* shared read buffer (push_conn.c) */
         STAILQ_HEAD(, wsp_pushconn) to_send;   /* replies to send at the flush pass */
+        /* connections owed two or more replies (their backend pipelines),
+         * and the store's hint (store.h, pipelined): on at once, off after
+         * a sweep interval without any */
+        size_t pipelining;
+        int pipelined_hint, pipelined_seen;
         const struct timeval *idle_tv;   /* push_idle_timeout, a common timeout */
     } push;
 
@@ -385,6 +390,7 @@ int  wsp_ws_key_ok(wsp_wsconn *c, const wsp_key *key);
 void wsp_push_accept(wsp_server *srv, evutil_socket_t fd);
 void wsp_push_release_replies(wsp_server *srv);
 void wsp_push_queue_sends(wsp_server *srv);   /* flush pass: replies into srv->sendq */
+void wsp_push_sweep(wsp_server *srv);         /* periodic: the store's pipelined hint */
 void wsp_push_close_all(wsp_server *srv);      /* at teardown, after the store closed */
 /* Graceful stop: read no more push lines (those read are still answered). */
 void wsp_push_stop_reading(wsp_server *srv);

@@ -116,6 +116,13 @@ typedef struct wsp_store_ops {
     /* Copy the latest error message (a failed load, or the batch a durable
      * callback reported with err != 0) into buf; "" when none. Any thread. */
     void (*last_error)(wsp_store *s, char *buf, size_t len);
+    /* Optional. Whether some writer pipelines (sends pushes while earlier
+     * ones still wait for their commit): a store may then wait a little
+     * before a commit so more changes share it; with none (every writer
+     * waits for its reply before it sends again) nothing more can come
+     * before the commit, and waiting only delays every reply. Loop thread;
+     * called when it changes. */
+    void (*pipelined)(wsp_store *s, int on);
 } wsp_store_ops;
 
 /* The store that keeps nothing: every change answers ticket 0 and the
