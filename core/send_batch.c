@@ -136,12 +136,26 @@ static ssize_t plain_send(entry *e)
 }
 
 #ifdef WSP_HAVE_URING
+/* The completions there are: each into its entry's res. */
+static unsigned reap(wsp_send_batch *b, entry *q)
+{
+    struct io_uring_cqe *cqe;
+    unsigned head, k = 0;
+    io_uring_for_each_cqe(&b->ring, head, cqe) {
+        q[io_uring_cqe_get_data64(cqe)].res = cqe->res;
+        k++;
+    }
+    io_uring_cq_advance(&b->ring, k);
+    return k;
+}
+
 /* Every entry is submitted and every completion reaped before this
  * returns: MSG_DONTWAIT makes the kernel answer -EAGAIN instead of waiting
  * for room, so no send outlives the call (and the caller's buffers are
  * free again). */
 static void uring_run(wsp_send_batch *b, entry *q, unsigned n)
 {
+    unsigned want = 0;
     for (unsigned i = 0; i < n; i++) {
         struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
         if (!sqe) {   /* cannot happen: the ring has max slots, all free here */
@@ -155,36 +169,22 @@ static void uring_run(wsp_send_batch *b, entry *q, unsigned n)
             io_uring_prep_sendmsg(sqe, q[i].fd, &q[i].msg, SEND_FLAGS);
         q[i].res = -EINPROGRESS;
         io_uring_sqe_set_data64(sqe, i);
+        want++;
     }
-    unsigned reaped = 0, want = 0;
-    for (unsigned i = 0; i < n; i++) want += q[i].res == -EINPROGRESS;
+    unsigned reaped = 0;
     while (reaped < want) {
         int rc = io_uring_submit_and_wait(&b->ring, want - reaped);
         b->calls++;
+        reaped += reap(b, q);
         if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
             /* The ring is unusable (should not happen): what was not sent
              * goes with plain calls, and so does every later run. */
-            struct io_uring_cqe *cqe;
-            unsigned head, k = 0;
-            io_uring_for_each_cqe(&b->ring, head, cqe) {
-                q[io_uring_cqe_get_data64(cqe)].res = cqe->res;
-                k++;
-            }
-            io_uring_cq_advance(&b->ring, k);
             io_uring_queue_exit(&b->ring);
             b->uring = 0;
             for (unsigned i = 0; i < n; i++)
                 if (q[i].res == -EINPROGRESS) { q[i].res = plain_send(&q[i]); b->calls++; }
             return;
         }
-        struct io_uring_cqe *cqe;
-        unsigned head, k = 0;
-        io_uring_for_each_cqe(&b->ring, head, cqe) {
-            q[io_uring_cqe_get_data64(cqe)].res = cqe->res;
-            k++;
-        }
-        io_uring_cq_advance(&b->ring, k);
-        reaped += k;
     }
 }
 #endif

@@ -44,12 +44,7 @@ static wsp_send_batch *batch_for(int use_uring, unsigned max)
         ck_assert_int_eq(wsp_send_batch_uring(b), 0);
         return b;
     }
-#ifdef WSP_HAVE_URING
-    FILE *f = fopen("/proc/sys/kernel/io_uring_disabled", "r");
-    int disabled = 0;
-    if (f) { if (fscanf(f, "%d", &disabled) != 1) disabled = 0; fclose(f); }
-    if (disabled == 0) ck_assert_msg(wsp_send_batch_uring(b), "io_uring: %s", why);
-#endif
+    if (uring_expected()) ck_assert_msg(wsp_send_batch_uring(b), "io_uring: %s", why);
     return b;
 }
 

@@ -367,20 +367,6 @@ START_TEST(ping_interval_backs_off_under_a_stream)
 }
 END_TEST
 
-/* io_uring is there to be used: the build has liburing and the kernel does
- * not refuse it (kernel.io_uring_disabled). */
-static int uring_expected(void)
-{
-#ifdef WSP_HAVE_URING
-    FILE *f = fopen("/proc/sys/kernel/io_uring_disabled", "r");
-    int disabled = 0;
-    if (f) { if (fscanf(f, "%d", &disabled) != 1) disabled = 0; fclose(f); }
-    return disabled == 0;
-#else
-    return 0;
-#endif
-}
-
 /* The flush pass's writes (issue 18): a round of pushes from 8 backends to 8
  * live keys makes a reply and a frame each. With io_uring (_i 0, the
  * default) a pass's writes leave in one system call; with io_uring=off
