@@ -91,6 +91,8 @@ static const wsp_metric_row wsp_metric_rows[] = {
         "Open connections confirmed at TCP level (they never answer Pings)"),
     ROW("wspush_log_lines_dropped_total", "", M_COUNTER, M_U64, log_dropped,
         "Log lines lost: writer queue over its cap, or a failed write"),
+    ROW("wspush_output_held_total", "", M_COUNTER, M_U64, output_held,
+        "Times a busy pass held a connection's small output so its next pushes share a write"),
     ROW("wspush_socket_writes_total", "", M_COUNTER, M_U64, socket_writes,
         "Socket writes of the flush pass (push replies, WebSocket output)"),
     ROW("wspush_socket_write_calls_total", "", M_COUNTER, M_U64, write_calls,

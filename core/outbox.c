@@ -327,6 +327,7 @@ static void conn_write_msg(wsp_wsconn *c, const wsp_msg *m, int replay)
     c->ping_due = 1;
     c->srv->st.delivered_writes++;
     if (replay) c->srv->st.replayed++;
+    wsp_ws_pushed(c);
     wsp_ws_mark_dirty(c);
 }
 

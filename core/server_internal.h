@@ -145,6 +145,8 @@ struct wsp_wsconn {
     int64_t  first_unanswered_ping_ms;
     int64_t  last_ping_ms;
     int64_t  held_since_ms;
+    int64_t  last_push_ms;           /* when a push was last written to it */
+    uint32_t push_gap16;             /* its pushes' average gap, ms x 16 (ws_conn.c) */
     int64_t  last_frame_ms;
     /* One link per list: a connection moves between dirty and held, and a
      * shared link once cut a list (issue 13, defect 7). */
@@ -362,6 +364,7 @@ void wsp_accept_sweep(wsp_server *srv);
 /* ws_conn.c */
 wsp_wsconn *wsp_ws_accept(wsp_server *srv, evutil_socket_t fd);   /* NULL: fd closed */
 void wsp_ws_mark_dirty(wsp_wsconn *c);
+void wsp_ws_pushed(wsp_wsconn *c);   /* a push was written to c (its gap, for the hold) */
 void wsp_ws_flush_all(wsp_server *srv);
 void wsp_ws_sweep(wsp_server *srv);
 void wsp_ws_close(wsp_wsconn *c, uint16_t code, const char *reason);

@@ -43,10 +43,16 @@
 /* Under load (a pass writing to BUSY_PASS_CONNS connections or more), a
  * connection with only a little output waits up to HOLD_MS, so its next
  * pushes share the write: at 1,000 keys nearly every message otherwise costs
- * its own send(). Light traffic (the latency case) is never held. */
+ * its own send(). Light traffic (the latency case) is never held, and
+ * neither is a connection whose pushes come further apart than the hold:
+ * its next push would not come in time, and holding would only delay this
+ * one (a burst to many quiet keys). The gap is an average (1/4 of each new
+ * gap), capped at HOLD_GAP_CAP_MS so a quiet key turns into a stream within
+ * a few pushes. */
 #define BUSY_PASS_CONNS 256
 #define HOLD_BYTES      512
 #define HOLD_MS         8      /* the longest a busy server holds output */
+#define HOLD_GAP_CAP_MS (4 * HOLD_MS)
 
 static void ws_event_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -127,6 +133,18 @@ wsp_wsconn *wsp_ws_accept(wsp_server *srv, evutil_socket_t fd)
     idle_touch(c);   /* the accept time: the handshake deadline counts from it */
     wsp_log_ev(srv, WSP_LOG_DEBUG, "connect", c->id, NULL, 0, 0, NULL, NULL, 0);
     return c;
+}
+
+/* A push was written to c: its average gap (HOLD_GAP_CAP_MS for the first). */
+void wsp_ws_pushed(wsp_wsconn *c)
+{
+    int64_t now = wsp_now_ms(c->srv);
+    int64_t gap = c->last_push_ms ? now - c->last_push_ms : HOLD_GAP_CAP_MS;
+    if (gap < 0) gap = 0;
+    if (gap > HOLD_GAP_CAP_MS) gap = HOLD_GAP_CAP_MS;
+    if (!c->last_push_ms) c->push_gap16 = HOLD_GAP_CAP_MS * 16;
+    c->push_gap16 = (uint32_t)((int64_t)c->push_gap16 + (gap * 16 - (int64_t)c->push_gap16) / 4);
+    c->last_push_ms = now;
 }
 
 void wsp_ws_mark_dirty(wsp_wsconn *c)
@@ -833,8 +851,12 @@ void wsp_ws_flush_all(wsp_server *srv)
                 continue;
             }
             if (busy && c->state == WS_OPEN && out_len(c) > 0 && out_len(c) < HOLD_BYTES
+                && c->push_gap16 < HOLD_MS * 16
                 && (!c->held || now - c->held_since_ms < HOLD_MS)) {
-                if (!c->held) c->held_since_ms = now;
+                if (!c->held) {
+                    c->held_since_ms = now;
+                    srv->st.output_held++;
+                }
                 c->held = 1;                    /* stays dirty, on the held list */
                 STAILQ_INSERT_TAIL(&srv->ws.held, c, held_link);
                 srv->ws.nheld++;

@@ -206,6 +206,7 @@ typedef struct wsp_stats {
     uint64_t closed_handshake_timeout; /* request head not complete in handshake_timeout */
     uint64_t closed_message_timeout;   /* a message not complete in message_timeout */
     uint64_t output_paused;     /* times a connection stopped being read: output over max_output */
+    uint64_t output_held;       /* times a busy pass held a connection's small output back (ws_conn.c) */
     uint64_t rejected_max_connections, rejected_per_ip;
     uint64_t rejected_fd_limit; /* connections shed at the descriptor limit (EMFILE/ENFILE) */
     uint64_t closed_push_idle;  /* push connections closed after push_idle_timeout */

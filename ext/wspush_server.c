@@ -450,6 +450,7 @@ ZEND_METHOD(WsPush_Server, stats)
     U64(closed_handshake_timeout);
     U64(closed_message_timeout);
     U64(output_paused);
+    U64(output_held);
     U64(rejected_max_connections);
     U64(rejected_per_ip);
     U64(rejected_fd_limit);

@@ -16,7 +16,7 @@ $fields = ['connections', 'bound', 'keys', 'outbox_depth', 'outbox_bytes', 'olde
     'load_renumbered',
     'store_bytes', 'closed_handshake_timeout', 'closed_message_timeout', 'output_paused',
     'rejected_max_connections', 'rejected_per_ip', 'rejected_fd_limit', 'closed_push_idle',
-    'socket_writes', 'write_calls',
+    'socket_writes', 'write_calls', 'output_held',
     'ws_port', 'push_port'];
 foreach ($fields as $f) {
     if (!array_key_exists($f, $st)) echo "missing $f\n";

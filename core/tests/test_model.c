@@ -5,7 +5,7 @@
  * (docs/delivery.md), with no sockets.
  *
  * outbox.c talks to connections through a few functions of ws_conn.c and
- * server.c (wsp_ws_add, wsp_ws_close, wsp_ws_out_full, wsp_ws_mark_dirty,
+ * server.c (wsp_ws_add, wsp_ws_close, wsp_ws_out_full, wsp_ws_mark_dirty, wsp_ws_pushed,
  * wsp_now_ms, wsp_log_ev). This file defines fakes for them, so the linker
  * takes these instead of pulling ws_conn.o and server.o from the library
  * (the way wslay tests its event layer): a fake connection records every
@@ -235,6 +235,7 @@ void wsp_log_ev(wsp_server *s, wsp_log_level lvl, const char *event, uint64_t co
 }
 
 void wsp_ws_mark_dirty(wsp_wsconn *c) { (void)c; }
+void wsp_ws_pushed(wsp_wsconn *c) { (void)c; }
 
 int wsp_ws_out_full(const wsp_wsconn *c)
 {
