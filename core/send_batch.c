@@ -53,8 +53,22 @@ wsp_send_batch *wsp_send_batch_new(unsigned max, int use_uring, char *why, size_
          * (kernel 5.18); older kernels take the ring without it. */
         int rc = io_uring_queue_init(b->max, &b->ring, IORING_SETUP_SUBMIT_ALL);
         if (rc == -EINVAL) rc = io_uring_queue_init(b->max, &b->ring, 0);
-        if (rc == 0) b->uring = 1;
-        else if (why) snprintf(why, whylen, "io_uring unavailable (%s)", strerror(-rc));
+        if (rc == 0) {
+            /* A kernel older than 5.6 takes the ring but not these
+             * opcodes: every send would fail with -EINVAL. */
+            struct io_uring_probe *pr = io_uring_get_probe_ring(&b->ring);
+            int ok = pr && io_uring_opcode_supported(pr, IORING_OP_SEND)
+                     && io_uring_opcode_supported(pr, IORING_OP_SENDMSG);
+            if (pr) io_uring_free_probe(pr);
+            if (ok) {
+                b->uring = 1;
+            } else {
+                io_uring_queue_exit(&b->ring);
+                if (why) snprintf(why, whylen, "io_uring has no send opcodes on this kernel");
+            }
+        } else if (why) {
+            snprintf(why, whylen, "io_uring unavailable (%s)", strerror(-rc));
+        }
     } else if (why) {
         snprintf(why, whylen, "io_uring off");
     }
