@@ -10,10 +10,11 @@
  * The socket is read with recv() into one read buffer shared by every
  * push connection: complete lines are handled where they lie, and only a
  * line's start (or, while paused, the lines that wait) is kept per
- * connection. Replies collect in a small output buffer and leave in one
- * send() per read; the write event is added only when a send() comes up
- * short. (A bufferevent cost an ioctl(FIONREAD), two epoll_ctl() calls and
- * an extra read per line for a backend with one line in flight, issue 18.)
+ * connection. Replies collect in a small output buffer and leave at the
+ * loop pass's flush, with the pass's other writes in one system call
+ * (send_batch.h); the write event is added only when a send comes up short.
+ * (A bufferevent cost an ioctl(FIONREAD), two epoll_ctl() calls and an
+ * extra read per line for a backend with one line in flight, issue 18.)
  */
 #include <errno.h>
 #include <stdlib.h>
