@@ -71,29 +71,6 @@ static int part_room(wsp_pushconn *p, size_t n)
     return 0;
 }
 
-static void push_free(wsp_pushconn *p)
-{
-    if (p->pend_len >= 2) p->srv->push.pipelining--;
-    LIST_REMOVE(p, link);
-    if (p->send_queued) STAILQ_REMOVE(&p->srv->push.to_send, p, wsp_pushconn, send_link);
-    event_del(&p->rev);
-    event_del(&p->wev);
-    evutil_closesocket(p->fd);
-    for (size_t i = 0; i < p->pend_len; i++)   /* cluster replies nobody will read */
-        wsp_pending_put(p->pending[(p->pend_head + i) % p->pend_cap].pend);
-    if (p->pending != p->pend_inline) free(p->pending);
-    free(p->part);
-    free(p->out);
-    free(p);
-}
-
-/* What the loop has taken from the store (durable.c): a reply goes by
- * this, never by the store's newer news, whose failures are not taken yet. */
-static uint64_t durable_now(wsp_server *srv)
-{
-    return srv->durable_seen;
-}
-
 /* The store's pipelined hint (store.h): on as soon as a connection is owed
  * two replies, off only after a whole sweep interval with none (a stream's
  * owed replies dip at each commit). */
@@ -117,6 +94,31 @@ static void owed_changed(wsp_pushconn *p, size_t before)
     } else {
         srv->push.pipelining--;
     }
+}
+
+static void push_free(wsp_pushconn *p)
+{
+    LIST_REMOVE(p, link);
+    if (p->send_queued) STAILQ_REMOVE(&p->srv->push.to_send, p, wsp_pushconn, send_link);
+    event_del(&p->rev);
+    event_del(&p->wev);
+    evutil_closesocket(p->fd);
+    for (size_t i = 0; i < p->pend_len; i++)   /* cluster replies nobody will read */
+        wsp_pending_put(p->pending[(p->pend_head + i) % p->pend_cap].pend);
+    size_t owed = p->pend_len;
+    p->pend_len = 0;
+    owed_changed(p, owed);
+    if (p->pending != p->pend_inline) free(p->pending);
+    free(p->part);
+    free(p->out);
+    free(p);
+}
+
+/* What the loop has taken from the store (durable.c): a reply goes by
+ * this, never by the store's newer news, whose failures are not taken yet. */
+static uint64_t durable_now(wsp_server *srv)
+{
+    return srv->durable_seen;
 }
 
 void wsp_push_sweep(wsp_server *srv)
@@ -617,7 +619,7 @@ void wsp_push_close_all(wsp_server *srv)
         p->closing = 1;     /* no more input, and no resume in release() */
         p->paused = 0;
         stop_reading(p);
-        if (p->pend_len >= 2) srv->push.pipelining--;
+        size_t owed = p->pend_len;
         for (; p->pend_len; p->pend_len--) {
             wsp_reply *r = &p->pending[p->pend_head];
             int due = !(r->ticket && r->ticket > d) && !(r->pend && !r->pend->text);
@@ -627,6 +629,7 @@ void wsp_push_close_all(wsp_server *srv)
             wsp_pending_put(r->pend);
             p->pend_head = (p->pend_head + 1) % p->pend_cap;
         }
+        owed_changed(p, owed);
         /* Written straight to the socket: the loop no longer runs. */
         while (out_len(p)) {
             ssize_t w = send(p->fd, p->out + p->out_off, out_len(p), MSG_DONTWAIT | MSG_NOSIGNAL);

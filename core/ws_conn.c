@@ -125,6 +125,7 @@ wsp_wsconn *wsp_ws_accept(wsp_server *srv, evutil_socket_t fd)
     }
     c->srv = srv;
     c->fd = fd;
+    c->push_gap16 = HOLD_GAP_CAP_MS * 16;   /* no stream until its pushes show one */
     c->id = ++srv->ws.next_conn_id;
     set_events(c, EV_READ);
     wsp_ws_parser_init(&c->parser, srv->cfg.max_frame);
@@ -142,7 +143,6 @@ void wsp_ws_pushed(wsp_wsconn *c)
     int64_t gap = c->last_push_ms ? now - c->last_push_ms : HOLD_GAP_CAP_MS;
     if (gap < 0) gap = 0;
     if (gap > HOLD_GAP_CAP_MS) gap = HOLD_GAP_CAP_MS;
-    if (!c->last_push_ms) c->push_gap16 = HOLD_GAP_CAP_MS * 16;
     c->push_gap16 = (uint32_t)((int64_t)c->push_gap16 + (gap * 16 - (int64_t)c->push_gap16) / 4);
     c->last_push_ms = now;
 }
